@@ -1,0 +1,161 @@
+"""Architectures: a perceptron or a fully connected net with one output unit, carrying its prior.
+
+The function a network computes on an input set is the truth table of
+``[final pre-activation > 0]``.  Hidden activations are relu, tanh, step
+(Heaviside: 1 if z > 0 else 0) or linear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import PfmapError
+from .inputs import validate_n
+from .priors import GaussianPrior, Prior, UniformPrior
+
+ACTIVATIONS = ("relu", "tanh", "step", "linear")
+MAX_INPUTS = 1_000_000
+
+
+def validate_activation(activation: str) -> str:
+    """Canonical activation name.
+
+    Examples
+    --------
+    >>> validate_activation("ReLU")
+    'relu'
+    """
+    key = str(activation).strip().lower()
+    aliases = {"heaviside": "step", "sign": "step", "identity": "linear"}
+    key = aliases.get(key, key)
+    if key not in ACTIVATIONS:
+        raise PfmapError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
+    return key
+
+
+def parse_widths(widths) -> tuple[int, ...]:
+    """Hidden-layer widths from ``"40,40"``, ``[40, 40]`` or ``()``.
+
+    Examples
+    --------
+    >>> parse_widths("40,40")
+    (40, 40)
+    >>> parse_widths("")
+    ()
+    """
+    if widths is None:
+        return ()
+    if isinstance(widths, str):
+        text = widths.strip().strip("[]()")
+        items = [t for t in text.replace(" ", "").split(",") if t != ""] if text else []
+    elif isinstance(widths, int):
+        items = [widths]
+    else:
+        items = list(widths)
+    out = []
+    for item in items:
+        try:
+            value = int(item)
+            if str(item).strip() not in (str(value), f"{value}.0") and not isinstance(item, int):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise PfmapError(f"widths must be positive whole numbers such as 40,40; got {widths!r}") from None
+        if value < 1:
+            raise PfmapError(f"every hidden width must be >= 1; got {value} in {widths!r}")
+        out.append(value)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class MLP:
+    """Fully connected net ``n -> widths... -> 1`` with one activation for all hidden layers.
+
+    Examples
+    --------
+    >>> net = MLP(7, (40, 40), "relu", GaussianPrior(fan_in_scaling=True))
+    >>> net.layer_sizes, net.n_parameters
+    ((7, 40, 40, 1), 2001)
+    >>> net.describe()
+    '7-40-40-1 relu, gaussian(sigma_w=1, sigma_b=1, fan_in_scaling)'
+    """
+
+    n: int
+    widths: tuple = ()
+    activation: str = "relu"
+    prior: Prior = field(default_factory=GaussianPrior)
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", validate_n(self.n, maximum=MAX_INPUTS))
+        object.__setattr__(self, "widths", parse_widths(self.widths))
+        object.__setattr__(self, "activation", validate_activation(self.activation))
+        if not isinstance(self.prior, (GaussianPrior, UniformPrior)):
+            raise PfmapError(f"prior must be a GaussianPrior or UniformPrior; got {self.prior!r}")
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return (self.n, *self.widths, 1)
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers."""
+        return len(self.widths) + 1
+
+    @property
+    def is_perceptron(self) -> bool:
+        return not self.widths
+
+    @property
+    def bias(self) -> bool:
+        return self.prior.bias
+
+    @property
+    def n_parameters(self) -> int:
+        sizes = self.layer_sizes
+        weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        return weights + (sum(sizes[1:]) if self.bias else 0)
+
+    def name(self) -> str:
+        return "-".join(str(s) for s in self.layer_sizes)
+
+    def describe(self) -> str:
+        if self.is_perceptron:
+            return f"perceptron n={self.n}, {self.prior.describe()}"
+        return f"{self.name()} {self.activation}, {self.prior.describe()}"
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "widths": list(self.widths), "activation": self.activation,
+                "prior": self.prior.to_dict()}
+
+
+class Perceptron(MLP):
+    """A single threshold unit on ``n`` inputs: ``MLP(n, ())``.
+
+    Examples
+    --------
+    >>> p = Perceptron(3)
+    >>> p.layer_sizes, p.n_parameters, p.is_perceptron
+    ((3, 1), 4, True)
+    """
+
+    def __init__(self, n: int, prior: Prior | None = None):
+        super().__init__(n, (), "step", prior if prior is not None else GaussianPrior())
+
+    def __repr__(self) -> str:
+        return f"Perceptron(n={self.n}, prior={self.prior!r})"
+
+
+def architecture_from_dict(data: dict) -> MLP:
+    """Inverse of ``to_dict`` (run manifests).
+
+    Examples
+    --------
+    >>> architecture_from_dict(Perceptron(2).to_dict()) == Perceptron(2)
+    True
+    """
+    from .priors import prior_from_dict
+
+    prior = prior_from_dict(data["prior"])
+    widths = tuple(data.get("widths", ()))
+    if not widths:
+        return Perceptron(data["n"], prior)
+    return MLP(data["n"], widths, data.get("activation", "relu"), prior)

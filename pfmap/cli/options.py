@@ -1,0 +1,93 @@
+"""Options shared by every subcommand, so that flags and defaults mean the same everywhere."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from ..errors import PfmapError
+from ..inputs import validate_encoding
+from ..priors import make_prior
+from ..tables import FORMATS, table_format, write_table
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(2)
+
+
+def add_prior_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("prior (defaults: gaussian, sigma_w = sigma_b = 1; uniform a_w = a_b = 1; bias on)")
+    g.add_argument("--prior", default="gaussian", help="gaussian (default) or uniform (a box)")
+    g.add_argument("--sigma-w", default=None, metavar="S", help="weight standard deviation (gaussian; default 1)")
+    g.add_argument("--sigma-b", default=None, metavar="S", help="bias standard deviation (gaussian; default 1)")
+    g.add_argument("--fan-in-scaling", action="store_true",
+                   help="divide the weight variance by the fan-in (gaussian)")
+    g.add_argument("--a-w", default=None, metavar="A", help="weights uniform on [-A, A] (uniform; default 1)")
+    g.add_argument("--a-b", default=None, metavar="A", help="biases uniform on [-A, A] (uniform; default 1)")
+    g.add_argument("--no-bias", action="store_true", help="networks without biases")
+
+
+def prior_from_args(args):
+    kind = str(args.prior).strip().lower()
+    prior = make_prior(kind, sigma_w=1 if args.sigma_w is None else args.sigma_w,
+                       sigma_b=1 if args.sigma_b is None else args.sigma_b,
+                       fan_in_scaling=args.fan_in_scaling,
+                       a_w=1 if args.a_w is None else args.a_w, a_b=1 if args.a_b is None else args.a_b,
+                       bias=not args.no_bias)
+    if prior.kind == "uniform" and (args.sigma_w is not None or args.sigma_b is not None):
+        raise PfmapError("--sigma-w/--sigma-b belong to the gaussian prior; for --prior uniform use --a-w/--a-b")
+    if prior.kind == "gaussian" and (args.a_w is not None or args.a_b is not None):
+        raise PfmapError("--a-w/--a-b belong to the uniform prior; add --prior uniform or use --sigma-w/--sigma-b")
+    return prior
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--encoding", default="01", help="input encoding: 01 (default) or pm1 for {-1,1}^n")
+
+
+def encoding_from_args(args) -> str:
+    return validate_encoding(args.encoding)
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats=FORMATS) -> None:
+    parser.add_argument("--format", default=None, metavar="|".join(formats),
+                        help="output format (default: from --out's extension, else md)")
+    parser.add_argument("--out", default=None, metavar="FILE", help="write the table here instead of stdout")
+
+
+def emit_table(df, args, formats=FORMATS) -> None:
+    """Print the table or write it to ``--out`` in ``--format``."""
+    fmt = table_format(args.out, args.format)
+    if fmt not in formats:
+        raise PfmapError(f"format {fmt!r} is not offered here; use one of {', '.join(formats)}")
+    text = write_table(df, args.out, fmt)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
+
+
+def parse_count(text, name: str = "--samples") -> int:
+    """A positive whole count given as ``100000``, ``1e8`` or ``1_000_000``."""
+    try:
+        value = float(str(text).replace("_", ""))
+    except ValueError:
+        raise PfmapError(f"{name} must be a positive whole number such as 1e6; got {text!r}") from None
+    if not math.isfinite(value) or value != int(value) or value < 1:
+        raise PfmapError(f"{name} must be a positive whole number such as 1e6; got {text!r}")
+    return int(value)
+
+
+def parse_n(text, name: str = "--n") -> int:
+    try:
+        value = int(str(text))
+    except ValueError:
+        raise PfmapError(f"{name} must be a whole number of inputs; got {text!r}") from None
+    if value < 1:
+        raise PfmapError(f"{name} must be >= 1; got {value}")
+    return value

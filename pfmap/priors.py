@@ -1,0 +1,194 @@
+"""Priors over network parameters: Gaussian or uniform box, with or without biases.
+
+Scales are kept exact (:class:`fractions.Fraction`) so that the geometry
+engine can return exact volumes; a float given by the user is read as the
+decimal it prints as (``0.1`` is ``1/10``).
+
+Defaults, the same everywhere: Gaussian with ``sigma_w = sigma_b = 1`` and no
+fan-in scaling; uniform with ``a_w = a_b = 1``; bias on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import PfmapError
+
+PRIOR_KINDS = ("gaussian", "uniform")
+
+
+def as_fraction(value, name: str = "value") -> Fraction:
+    """Read a positive finite scale exactly.
+
+    Examples
+    --------
+    >>> as_fraction(0.1)
+    Fraction(1, 10)
+    >>> as_fraction("2/3")
+    Fraction(2, 3)
+    """
+    if isinstance(value, bool):
+        raise PfmapError(f"{name} must be a positive number; got {value!r}")
+    try:
+        if isinstance(value, Fraction):
+            result = value
+        elif isinstance(value, int):
+            result = Fraction(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError
+            result = Fraction(repr(value))
+        elif isinstance(value, str):
+            result = Fraction(value.strip())
+        elif hasattr(value, "p") and hasattr(value, "q"):  # a sympy Rational
+            result = Fraction(int(value.p), int(value.q))
+        else:
+            f = float(value)
+            if not math.isfinite(f):
+                raise ValueError
+            result = Fraction(repr(f))
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise PfmapError(f"{name} must be a positive number; got {value!r}") from None
+    if result <= 0:
+        raise PfmapError(f"{name} must be > 0; got {value!r}")
+    return result
+
+
+@dataclass(frozen=True)
+class GaussianPrior:
+    """Weights ``N(0, sigma_w**2 / fan_in)`` (with fan-in scaling) or ``N(0, sigma_w**2)``; biases ``N(0, sigma_b**2)``.
+
+    Examples
+    --------
+    >>> p = GaussianPrior(sigma_w=2, fan_in_scaling=True)
+    >>> p.weight_variance(4)
+    Fraction(1, 1)
+    >>> GaussianPrior().describe()
+    'gaussian(sigma_w=1, sigma_b=1)'
+    """
+
+    sigma_w: Fraction = Fraction(1)
+    sigma_b: Fraction = Fraction(1)
+    fan_in_scaling: bool = False
+    bias: bool = True
+    kind: str = field(default="gaussian", init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sigma_w", as_fraction(self.sigma_w, "sigma_w"))
+        object.__setattr__(self, "sigma_b", as_fraction(self.sigma_b, "sigma_b"))
+        object.__setattr__(self, "fan_in_scaling", bool(self.fan_in_scaling))
+        object.__setattr__(self, "bias", bool(self.bias))
+
+    def weight_variance(self, fan_in: int) -> Fraction:
+        """Exact variance of one weight of a unit with ``fan_in`` inputs."""
+        var = self.sigma_w**2
+        return var / fan_in if self.fan_in_scaling else var
+
+    def bias_variance(self) -> Fraction:
+        """Exact variance of a bias (0 when there is none)."""
+        return self.sigma_b**2 if self.bias else Fraction(0)
+
+    def weight_scale(self, fan_in: int) -> float:
+        """Standard deviation of one weight, as a float."""
+        return math.sqrt(self.weight_variance(fan_in))
+
+    def bias_scale(self) -> float:
+        return float(self.sigma_b) if self.bias else 0.0
+
+    def describe(self) -> str:
+        parts = [f"sigma_w={_fmt(self.sigma_w)}"]
+        if self.bias:
+            parts.append(f"sigma_b={_fmt(self.sigma_b)}")
+        if self.fan_in_scaling:
+            parts.append("fan_in_scaling")
+        if not self.bias:
+            parts.append("no bias")
+        return "gaussian(" + ", ".join(parts) + ")"
+
+    def to_dict(self) -> dict:
+        return {"kind": "gaussian", "sigma_w": str(self.sigma_w), "sigma_b": str(self.sigma_b),
+                "fan_in_scaling": self.fan_in_scaling, "bias": self.bias}
+
+
+@dataclass(frozen=True)
+class UniformPrior:
+    """Weights uniform on ``[-a_w, a_w]``, biases uniform on ``[-a_b, a_b]``: a box.
+
+    Examples
+    --------
+    >>> UniformPrior(a_w=2).describe()
+    'uniform(a_w=2, a_b=1)'
+    """
+
+    a_w: Fraction = Fraction(1)
+    a_b: Fraction = Fraction(1)
+    bias: bool = True
+    kind: str = field(default="uniform", init=False, repr=False)
+    fan_in_scaling: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "a_w", as_fraction(self.a_w, "a_w"))
+        object.__setattr__(self, "a_b", as_fraction(self.a_b, "a_b"))
+        object.__setattr__(self, "bias", bool(self.bias))
+
+    def weight_scale(self, fan_in: int) -> float:
+        """Half-width of the weight interval, as a float."""
+        return float(self.a_w)
+
+    def bias_scale(self) -> float:
+        return float(self.a_b) if self.bias else 0.0
+
+    def describe(self) -> str:
+        parts = [f"a_w={_fmt(self.a_w)}"]
+        parts.append(f"a_b={_fmt(self.a_b)}" if self.bias else "no bias")
+        return "uniform(" + ", ".join(parts) + ")"
+
+    def to_dict(self) -> dict:
+        return {"kind": "uniform", "a_w": str(self.a_w), "a_b": str(self.a_b), "bias": self.bias}
+
+
+Prior = GaussianPrior | UniformPrior
+
+
+def make_prior(kind: str = "gaussian", *, sigma_w=1, sigma_b=1, fan_in_scaling=False,
+               a_w=1, a_b=1, bias=True) -> Prior:
+    """Build a prior by name, rejecting options that do not belong to it.
+
+    Examples
+    --------
+    >>> make_prior("uniform", a_w=2, bias=False).describe()
+    'uniform(a_w=2, no bias)'
+    >>> make_prior("gaussian", sigma_b=0.5)
+    GaussianPrior(sigma_w=Fraction(1, 1), sigma_b=Fraction(1, 2), fan_in_scaling=False, bias=True)
+    """
+    key = str(kind).strip().lower()
+    if key in ("gaussian", "normal", "gauss"):
+        return GaussianPrior(sigma_w, sigma_b, fan_in_scaling, bias)
+    if key in ("uniform", "box"):
+        if fan_in_scaling:
+            raise PfmapError("fan-in scaling applies to the Gaussian prior only; set the box with --a-w/--a-b")
+        return UniformPrior(a_w, a_b, bias)
+    raise PfmapError(f"unknown prior {kind!r}; use 'gaussian' or 'uniform'")
+
+
+def prior_from_dict(data: dict) -> Prior:
+    """Inverse of ``prior.to_dict()`` (used by run manifests and table metadata).
+
+    Examples
+    --------
+    >>> prior_from_dict(GaussianPrior(sigma_b=3).to_dict()) == GaussianPrior(sigma_b=3)
+    True
+    """
+    data = dict(data)
+    kind = data.pop("kind", None)
+    if kind == "gaussian":
+        return GaussianPrior(**data)
+    if kind == "uniform":
+        return UniformPrior(**data)
+    raise PfmapError(f"unknown prior {kind!r}; use 'gaussian' or 'uniform'")
+
+
+def _fmt(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else (str(x) if x.denominator < 1000 else f"{float(x):g}")
