@@ -348,10 +348,10 @@ class PerceptronRegions:
         return self.facets.sum(axis=1)
 
     def index(self, function: str) -> int:
-        if not self._index:
-            self._index.update({f: i for i, f in enumerate(self.functions)})
+        if "_functions" not in self._index:
+            self._index["_functions"] = {f: i for i, f in enumerate(self.functions)}
         try:
-            return self._index[function]
+            return self._index["_functions"][function]
         except KeyError:
             raise PfmapError(f"{function!r} is not realised by this perceptron "
                              f"(n = {self.n}, encoding {self.encoding}, bias {'on' if self.bias else 'off'})") from None
@@ -361,13 +361,22 @@ class PerceptronRegions:
         k = np.flatnonzero(self.facets[i])
         return self.signs[i, k, None].astype(np.int64) * self.normals[k]
 
+    def _hyperplane_names(self) -> tuple[np.ndarray, list[str]]:
+        """For each hyperplane: the input that names it (the last one with orientation +1) and its form."""
+        if "_names" not in self._index:
+            names = self.variable_names()
+            first = np.full(len(self.normals), -1, dtype=np.int64)
+            for j in range(len(self.input_hyperplane)):
+                if self.input_hyperplane[j] >= 0 and self.input_orientation[j] > 0:
+                    first[self.input_hyperplane[j]] = j
+            forms = [_linear_form(row, names) for row in self.normals]
+            self._index["_names"] = (first, forms)
+        return self._index["_names"]
+
     def condition_inputs(self, i: int) -> list[int]:
         """Input index that names each irredundant condition of region ``i`` (one per hyperplane)."""
-        out = []
-        for k in np.flatnonzero(self.facets[i]):
-            js = np.flatnonzero((self.input_hyperplane == k) & (self.input_orientation > 0))
-            out.append(int(js[-1]))
-        return out
+        first, _ = self._hyperplane_names()
+        return [int(first[k]) for k in np.flatnonzero(self.facets[i])]
 
     def variable_names(self) -> list[str]:
         d = self.dimension
@@ -377,14 +386,11 @@ class PerceptronRegions:
 
     def conditions_text(self, i: int) -> str:
         """Readable conditions, ``>0`` ones first, each in decreasing input order: ``x+y+z>0, x+z<0, y+z<0``."""
-        names = self.variable_names()
-        pos, neg = [], []
-        for j in sorted(self.condition_inputs(i), reverse=True):
-            k = self.input_hyperplane[j]
-            coeffs = self.normals[k] * self.input_orientation[j]
-            text = _linear_form(coeffs, names)
-            sign = self.signs[i, k] * self.input_orientation[j]
-            (pos if sign > 0 else neg).append(text + (">0" if sign > 0 else "<0"))
+        first, forms = self._hyperplane_names()
+        ks = np.flatnonzero(self.facets[i])
+        ks = ks[np.argsort(-first[ks], kind="stable")]
+        pos = [forms[k] + ">0" for k in ks if self.signs[i, k] > 0]
+        neg = [forms[k] + "<0" for k in ks if self.signs[i, k] < 0]
         return ", ".join(pos + neg)
 
 

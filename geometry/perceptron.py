@@ -16,7 +16,8 @@ from .box import MAX_BOX_N, perceptron_box_volumes
 MAX_GAUSSIAN_N = 4
 
 
-def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, encoding: str = "01") -> pd.DataFrame:
+def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, encoding: str = "01",
+                     volumes: bool = True) -> pd.DataFrame:
     """Volume table of a perceptron on ``{0,1}^n`` or ``{-1,1}^n``: one row per realisable function.
 
     Columns: ``function``, ``probability`` (float), ``exact`` (Fraction for
@@ -24,7 +25,8 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
     otherwise), ``error`` (a rigorous bound on ``|probability - true|``, 0
     when exact up to float rounding), ``n_conditions`` and ``conditions``
     (the irredundant half-spaces), ``n_ones`` (T), ``witness`` (integer
-    parameters realising the function) and ``method``.
+    parameters realising the function) and ``method``.  With ``volumes=False``
+    only the functions and their conditions (n <= 5).
 
     Examples
     --------
@@ -50,10 +52,13 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
         "n_ones": regions.outputs.sum(axis=1).astype(int),
         "witness": [" ".join(str(int(v)) for v in w) for w in regions.witnesses],
     }
-    if isinstance(prior, UniformPrior):
+    hint = f"(--conditions-only lists its {len(regions):,} functions and their conditions)"
+    if not volumes:
+        pass
+    elif isinstance(prior, UniformPrior):
         if arch.n > MAX_BOX_N:
             raise PfmapError(f"exact box volumes run for n <= {MAX_BOX_N}; for n = {arch.n} use "
-                             f"`pfmap sample perceptron --n {arch.n} --prior uniform`")
+                             f"`pfmap sample perceptron --n {arch.n} --prior uniform` {hint}")
         vols = perceptron_box_volumes(regions, prior)
         rows["probability"] = [float(v) for v in vols]
         rows["exact"] = vols
@@ -62,7 +67,7 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
     else:
         if arch.n > MAX_GAUSSIAN_N:
             raise PfmapError(f"certified Gaussian measures run for n <= {MAX_GAUSSIAN_N}; for n = {arch.n} use "
-                             f"`pfmap sample perceptron --n {arch.n}`")
+                             f"`pfmap sample perceptron --n {arch.n}` {hint}")
         from .gaussian import perceptron_gaussian_measures
 
         measures = perceptron_gaussian_measures(regions, prior)

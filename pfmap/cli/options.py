@@ -60,11 +60,25 @@ def add_output_options(parser: argparse.ArgumentParser, formats=FORMATS) -> None
     parser.add_argument("--out", default=None, metavar="FILE", help="write the table here instead of stdout")
 
 
-def emit_table(df, args, formats=FORMATS) -> None:
-    """Print the table or write it to ``--out`` in ``--format``."""
+def validate_output(args, formats=FORMATS) -> str:
+    """Check ``--format``/``--out`` before any long computation; return the format."""
+    import os
+
     fmt = table_format(args.out, args.format)
     if fmt not in formats:
         raise PfmapError(f"format {fmt!r} is not offered here; use one of {', '.join(formats)}")
+    if fmt == "parquet" and args.out is None:
+        raise PfmapError("parquet is a binary format: give --out FILE.parquet")
+    if args.out is not None:
+        folder = os.path.dirname(os.path.abspath(args.out))
+        if not os.path.isdir(folder):
+            raise PfmapError(f"cannot write {args.out}: folder {folder} does not exist")
+    return fmt
+
+
+def emit_table(df, args, formats=FORMATS) -> None:
+    """Print the table or write it to ``--out`` in ``--format``."""
+    fmt = validate_output(args, formats)
     text = write_table(df, args.out, fmt)
     if text is not None:
         sys.stdout.write(text)

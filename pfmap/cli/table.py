@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 
 from .options import (OneLineParser, add_encoding_option, add_output_options, add_prior_options, emit_table,
-                      encoding_from_args, parse_n, prior_from_args)
+                      encoding_from_args, parse_n, prior_from_args, validate_output)
 
 TABLE_FORMATS = ("md", "csv", "latex", "json", "parquet")
 
@@ -24,6 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("--n", required=True, help="number of inputs (exact tables: n <= 4; regions only: n <= 5)")
     add_prior_options(p)
     add_encoding_option(p)
+    p.add_argument("--conditions-only", action="store_true",
+                   help="list functions, conditions and witnesses without volumes (runs to n = 5)")
     add_output_options(p, TABLE_FORMATS)
     p.set_defaults(handler=run_perceptron)
     if importlib.util.find_spec(f"{__package__}.table_mlp") is not None:
@@ -34,7 +36,8 @@ def run_perceptron(args) -> int:
     n = parse_n(args.n)
     prior = prior_from_args(args)
     encoding = encoding_from_args(args)
+    validate_output(args, TABLE_FORMATS)
     from geometry.perceptron import perceptron_table
 
-    emit_table(perceptron_table(n, prior, encoding), args, TABLE_FORMATS)
+    emit_table(perceptron_table(n, prior, encoding, volumes=not args.conditions_only), args, TABLE_FORMATS)
     return 0

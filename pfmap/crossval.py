@@ -1,0 +1,187 @@
+"""Cross-validation: does a sampled table agree with an exact one?
+
+The two engines answer the same question, so the check is a join on
+``function``: per function a z-score of the count against the exact
+probability, a chi-square goodness-of-fit test over all functions (rare
+ones pooled so that every expected count is at least 5), the functions
+whose exact value falls outside the sampled 95% interval (about 5% should,
+by chance), and functions seen by the sampler that the exact table says are
+impossible (never acceptable).
+
+References
+----------
+K. Pearson, "On the criterion that a given system of deviations ...", 1900 (chi-square).
+E. B. Wilson, "Probable inference, the law of succession, and statistical inference", 1927.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import PfmapError
+
+
+@dataclass
+class CrossvalReport:
+    """Per-function comparison and a verdict.
+
+    ``table`` has one row per function of either table: ``function``,
+    ``exact`` (probability), ``error`` (its bound), ``sampled``
+    (count / samples), ``count``, ``expected``, ``z``, ``inside_ci``.
+    """
+
+    table: pd.DataFrame
+    samples: int
+    chi2: float
+    dof: int
+    p_value: float
+    max_abs_z: float
+    z_limit: float
+    n_outside_ci: int
+    expected_outside_ci: float
+    impossible_seen: list = field(default_factory=list)
+    alpha: float = 1e-3
+
+    @property
+    def passed(self) -> bool:
+        return (not self.impossible_seen and self.p_value > self.alpha and self.max_abs_z < self.z_limit)
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+    def summary(self) -> str:
+        lines = [
+            f"samples: {self.samples:,}; functions: {int((self.table['exact'] > 0).sum())} exact, "
+            f"{int((self.table['count'] > 0).sum())} seen",
+            f"chi-square: {self.chi2:.2f} on {self.dof} degrees of freedom, p = {self.p_value:.3g}",
+            f"largest |z|: {self.max_abs_z:.2f} (limit {self.z_limit:.2f}, Bonferroni at alpha = {self.alpha:g})",
+            f"exact value outside the sampled 95% interval: {self.n_outside_ci} functions "
+            f"(about {self.expected_outside_ci:.1f} expected by chance)",
+        ]
+        if self.impossible_seen:
+            shown = ", ".join(self.impossible_seen[:5])
+            lines.append(f"IMPOSSIBLE functions sampled: {len(self.impossible_seen)} ({shown})")
+        lines.append(f"verdict: {self.verdict}")
+        return "\n".join(lines)
+
+
+def compare_tables(exact: pd.DataFrame, sampled: pd.DataFrame, samples: int | None = None,
+                   alpha: float = 1e-3) -> CrossvalReport:
+    """Compare an exact volume table with a sampled one (counts), function by function.
+
+    Examples
+    --------
+    >>> exact = pd.DataFrame({"function": ["0", "1"], "probability": [0.5, 0.5]})
+    >>> sampled = pd.DataFrame({"function": ["0", "1"], "count": [5030, 4970],
+    ...                         "ci_low": [0.493, 0.487], "ci_high": [0.513, 0.507]})
+    >>> r = compare_tables(exact, sampled)
+    >>> r.verdict, round(r.max_abs_z, 2)
+    ('PASS', 0.6)
+    """
+    for name, df, col in (("exact", exact, "probability"), ("sampled", sampled, "count")):
+        if "function" not in df.columns or col not in df.columns:
+            raise PfmapError(f"the {name} table needs 'function' and '{col}' columns")
+    e = exact[["function", "probability"] + (["error"] if "error" in exact.columns else [])].copy()
+    e = e.rename(columns={"probability": "exact"})
+    s_cols = ["function", "count"] + [c for c in ("ci_low", "ci_high") if c in sampled.columns]
+    s = sampled[s_cols].copy()
+    joined = e.merge(s, on="function", how="outer")
+    joined["exact"] = joined["exact"].fillna(0.0).astype(float)
+    if "error" not in joined.columns:
+        joined["error"] = 0.0
+    joined["error"] = joined["error"].fillna(0.0).astype(float)
+    joined["count"] = joined["count"].fillna(0).astype(np.int64)
+    total = int(samples if samples is not None else joined["count"].sum())
+    if total <= 0:
+        raise PfmapError("the sampled table has no samples")
+    p = joined["exact"].to_numpy()
+    c = joined["count"].to_numpy()
+    joined["sampled"] = c / total
+    joined["expected"] = total * p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (c - total * p) / np.sqrt(total * p * (1 - p))
+    z = np.where(p > 0, z, np.where(c > 0, np.inf, 0.0))
+    joined["z"] = z
+    if {"ci_low", "ci_high"} <= set(joined.columns):
+        lo = joined["ci_low"].fillna(0.0).to_numpy()
+        hi = joined["ci_high"].fillna(_zero_count_upper(total)).to_numpy()
+        inside = (p + joined["error"].to_numpy() >= lo) & (p - joined["error"].to_numpy() <= hi)
+    else:
+        lo, hi = _wilson(c, total)
+        inside = (p >= lo) & (p <= hi)
+    joined["inside_ci"] = inside
+    impossible = joined.loc[(p == 0) & (c > 0), "function"].tolist()
+
+    chi2, dof, p_value = _chi_square(p[p > 0], c[p > 0], total)
+    k = max(1, int((p > 0).sum()))
+    z_limit = float(stats.norm.isf(alpha / (2 * k)))
+    finite = np.abs(z[np.isfinite(z)])
+    joined = joined.sort_values(["exact", "function"], ascending=[False, True]).reset_index(drop=True)
+    return CrossvalReport(
+        table=joined, samples=total, chi2=chi2, dof=dof, p_value=p_value,
+        max_abs_z=float(finite.max()) if finite.size else 0.0, z_limit=z_limit,
+        n_outside_ci=int((~inside[p > 0]).sum()), expected_outside_ci=0.05 * k,
+        impossible_seen=impossible, alpha=alpha,
+    )
+
+
+def _chi_square(p: np.ndarray, c: np.ndarray, total: int) -> tuple[float, int, float]:
+    """Pearson's test with functions of expected count < 5 pooled into one bin."""
+    expected = total * p
+    big = expected >= 5
+    obs = list(c[big])
+    exp = list(expected[big])
+    rest_exp = total - float(np.sum(expected[big]))
+    rest_obs = total - int(np.sum(c[big]))
+    if rest_exp >= 5 or (rest_exp > 0 and not obs):
+        obs.append(rest_obs)
+        exp.append(rest_exp)
+    elif exp:  # fold a tiny remainder into the smallest kept bin
+        i = int(np.argmin(exp))
+        obs[i] += rest_obs
+        exp[i] += rest_exp
+    obs = np.asarray(obs, dtype=float)
+    exp = np.asarray(exp, dtype=float)
+    if len(exp) < 2:
+        return 0.0, 0, 1.0
+    chi2 = float(np.sum((obs - exp) ** 2 / exp))
+    dof = len(exp) - 1
+    return chi2, dof, float(stats.chi2.sf(chi2, dof))
+
+
+def _wilson(count, total, z: float = 1.959963984540054):
+    count = np.asarray(count, dtype=float)
+    phat = count / total
+    denom = 1 + z * z / total
+    centre = (phat + z * z / (2 * total)) / denom
+    half = z * np.sqrt(phat * (1 - phat) / total + z * z / (4 * total * total)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def _zero_count_upper(total: int) -> float:
+    return float(_wilson(np.array([0]), total)[1][0])
+
+
+def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_000, seed: int = 0,
+                        backend: str | None = None, progress: bool = False, alpha: float = 1e-3) -> CrossvalReport:
+    """Sample a perceptron with ``montecarlo`` and compare with the exact ``geometry`` table.
+
+    References
+    ----------
+    Mingard et al. 2019 (arXiv:1909.11522) sample perceptron tables the same way.
+    """
+    from geometry.perceptron import perceptron_table
+    from montecarlo import sample
+
+    from .architectures import Perceptron
+
+    arch = Perceptron(n, prior)
+    exact = perceptron_table(n, prior, encoding)
+    sampled = sample(arch, samples, seed=seed, inputs=encoding, backend=backend, progress=progress)
+    return compare_tables(exact, sampled, samples=samples, alpha=alpha)
+
