@@ -1,0 +1,125 @@
+"""``pfmap complexity TABLE``: add complexity columns to a volume table (CSV, Parquet or JSON in, same out)."""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import PfmapError
+from .options import add_output_options, emit_table
+
+CONDITIONS_CHOICES = ("auto", "always", "never")
+AUTO_CONDITIONS_MAX_N = 4  # geometry enumerates these arrangements in seconds
+ALWAYS_CONDITIONS_MAX_N = 5  # ~10 minutes on 2 cores (REFERENCES.md)
+
+
+def register(subparsers) -> None:
+    from ..complexity import MEASURES
+
+    p = subparsers.add_parser(
+        "complexity", help="add complexity measures (k_lz, entropy, formula size, ...) to a volume table",
+        description="Add complexity columns to any volume table, exact or sampled; the table needs only a "
+                    "'function' column of truth-table strings. Cube measures are NaN for lengths that are not "
+                    "2**n; formula sizes are exact for n <= 4 and heuristic (formula_heuristic = True) for "
+                    "5 <= n <= 10.")
+    p.add_argument("table", metavar="TABLE", help="volume table (.csv, .parquet or .json)")
+    p.add_argument("--measures", default=None, metavar="LIST",
+                   help=f"comma-separated subset of: {', '.join(MEASURES)} (default: all)")
+    p.add_argument("--compression", default="zlib", choices=("zlib", "lzma"),
+                   help="compressor for compressed_length (default zlib)")
+    p.add_argument("--conditions", default="auto", choices=CONDITIONS_CHOICES,
+                   help="fill n_conditions (half-space conditions of the perceptron region, from geometry) when "
+                        f"the table lacks it: auto = for n <= {AUTO_CONDITIONS_MAX_N} when geometry provides it, "
+                        f"always = for n <= {ALWAYS_CONDITIONS_MAX_N} or fail, never")
+    p.add_argument("--overwrite", action="store_true", help="recompute measure columns already in the table")
+    add_output_options(p)
+    p.set_defaults(handler=run_complexity)
+
+
+def parse_measures(text):
+    """``None`` or a list of measure names from ``"k_lz,entropy"``."""
+    from ..complexity import MEASURES
+
+    if text is None:
+        return None
+    names = [t.strip() for t in str(text).split(",") if t.strip()]
+    for name in names:
+        if name not in MEASURES and name != "n_conditions":
+            raise PfmapError(f"unknown measure {name!r}; choose from {', '.join(MEASURES)}")
+    if not names:
+        raise PfmapError("--measures needs at least one measure name")
+    return names
+
+
+def run_complexity(args) -> int:
+    from ..complexity import add_complexity_columns
+    from ..tables import read_table, table_format
+
+    df = read_table(args.table)
+    measures = parse_measures(args.measures)
+    computed = None if measures is None else [m for m in measures if m != "n_conditions"]
+    out = add_complexity_columns(df, computed, args.compression, overwrite=args.overwrite)
+    out = fill_n_conditions(out, args.conditions)
+    meta = dict(df.attrs.get("pfmap", {}))
+    meta["complexity"] = {"measures": computed or "all", "compression": args.compression,
+                          "formula": "exact for n <= 4, heuristic upper bound for 5 <= n <= 10"}
+    out.attrs["pfmap"] = meta
+    if args.format is None and args.out is None:
+        # "same out": a CSV table stays CSV on stdout; binary formats need --out
+        args.format = "csv" if table_format(args.table, None) == "csv" else "md"
+    emit_table(out, args)
+    return 0
+
+
+def fill_n_conditions(df, mode: str = "auto"):
+    """Add geometry's ``n_conditions`` for threshold functions of a perceptron with bias on the cube.
+
+    The count is the number of irredundant half-space conditions of the
+    function's region in the arrangement ``{w.x + b = 0 : x in {0,1}^n}``; it
+    does not depend on the encoding ({-1,1}^n is a linear change of (w, b)).
+    It is a property of the function, so it is filled for tables of any
+    architecture; functions that are not threshold functions get NaN.
+    Tables whose metadata names a prior without bias (another arrangement),
+    or of lengths other than one ``2**n``, are left alone.
+    """
+    import numpy as np
+
+    if mode == "never" or "n_conditions" in df.columns or not len(df):
+        return df
+    lengths = df["function"].str.len().unique()
+    n = int(lengths[0]).bit_length() - 1 if len(lengths) == 1 else None
+    meta = df.attrs.get("pfmap", {}) or {}
+    no_bias = _metadata_says_no_bias(meta)
+    limit = AUTO_CONDITIONS_MAX_N if mode == "auto" else ALWAYS_CONDITIONS_MAX_N
+    usable = n is not None and n >= 1 and 2**n == int(lengths[0]) and n <= limit and not no_bias
+    if not usable:
+        if mode == "always":
+            raise PfmapError(f"n_conditions is available for perceptrons with bias on {{0,1}}^n, n <= {limit}, "
+                             "and a table of one function length 2**n")
+        return df
+    try:
+        import geometry
+
+        regions = geometry.perceptron_regions(n, encoding="01", bias=True)
+    except (ImportError, AttributeError):
+        if mode == "always":
+            raise PfmapError("geometry.perceptron_regions is not available in this installation; "
+                             "use --conditions never") from None
+        return df
+    lookup = dict(zip(regions.functions, np.asarray(regions.n_conditions).tolist()))
+    out = df.copy()
+    out["n_conditions"] = out["function"].map(lookup).astype("Float64")
+    if mode == "always" and out["n_conditions"].isna().any():
+        print(f"pfmap: {int(out['n_conditions'].isna().sum())} functions are not threshold functions: "
+              "n_conditions left empty", file=sys.stderr)
+    return out
+
+
+def _metadata_says_no_bias(meta) -> bool:
+    """True when table metadata names a prior without biases (then the arrangement is another one)."""
+    if not isinstance(meta, dict):
+        return False
+    for holder in (meta.get("architecture"), meta):
+        prior = holder.get("prior") if isinstance(holder, dict) else None
+        if isinstance(prior, dict) and "bias" in prior:
+            return str(prior["bias"]).lower() in ("false", "0")
+    return False
