@@ -1,0 +1,133 @@
+"""``sample()``: run the chunks of a Monte Carlo run here or on Dask, with resume and progress.
+
+References
+----------
+Valle-Pérez, Camargo, Louis, ICLR 2019 (the sampling experiment this reproduces).
+Rocklin, "Dask: parallel computation with blocked algorithms and task scheduling", SciPy 2015.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pfmap.architectures import architecture_from_dict
+from pfmap.errors import PfmapError
+from pfmap.inputs import InputSet
+
+from .counts import TableCounter
+from .run import RunFolder, count_chunk, final_table, prepare, write_final
+
+
+def sample(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk_size=None, out=None,
+           workers=None, dask=False, scheduler=None, progress=False, stats=None):
+    """Sample ``samples`` random networks of ``arch`` and return the volume table of their functions.
+
+    ``arch`` (a ``pfmap.MLP`` or ``Perceptron``) carries the prior; ``inputs``
+    is None / ``"01"`` / ``"pm1"`` (the Boolean cube of ``arch.n``) or an
+    ``(m, n)`` array or ``InputSet``.  The table has columns ``function,
+    probability, count, ci_low, ci_high`` (95% Wilson), sorted by
+    ``pfmap.tables.sort_table``; ``df.attrs["pfmap"]`` describes the run.
+
+    The result depends only on (arch, inputs, seed, samples, chunk_size) and on
+    the random stream (numpy and numba share one, torch has its own): not on
+    ``workers`` (numba threads here, Dask workers with ``dask``), ``scheduler``,
+    or on interruptions.  With ``out`` the run lives in that folder: finished
+    chunks are kept, so calling again with the same arguments resumes it.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> df = sample(Perceptron(2), 2000, seed=1)
+    >>> len(df), int(df["count"].sum()), list(df.columns)
+    (14, 2000, ['function', 'probability', 'count', 'ci_low', 'ci_high'])
+    >>> bool((df["ci_low"] <= df["probability"]).all() and (df["probability"] <= df["ci_high"]).all())
+    True
+
+    References
+    ----------
+    Valle-Pérez, Camargo, Louis, ICLR 2019, Fig. 1; Wilson, JASA 22 (1927).
+    """
+    input_set, backend, config = prepare(arch, samples, seed, inputs, backend, device, chunk_size)
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise PfmapError(f"workers must be >= 1; got {workers!r}")
+    folder = RunFolder(out, config) if out is not None else None
+    total = TableCounter(config["words"])
+    done_networks = 0
+    todo = list(range(config["chunks"]))
+    if folder is not None:
+        for k in folder.finished():
+            keys, counts = folder.read_chunk(k)
+            total.add(keys, counts)
+            done_networks += int(counts.sum())
+            todo.remove(k)
+    bar = _progress_bar(config["samples"], done_networks, progress)
+    try:
+        def finish(chunk, keys, counts):
+            if folder is not None:
+                folder.write_chunk(chunk, keys, counts)
+            total.add(keys, counts)
+            bar.set_postfix(distinct=len(total), refresh=False)
+
+        if dask or scheduler is not None:
+            _run_on_dask(arch, input_set, config, todo, backend, device, workers, scheduler, finish, bar)
+        else:
+            for chunk in todo:
+                counter = count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update, stats)
+                keys, counts = counter.items()
+                finish(chunk, keys, counts)
+    finally:
+        bar.close()
+    df = final_table(config, total, input_set, backend)
+    if folder is not None:
+        write_final(folder, df)
+    return df
+
+
+def _progress_bar(total, initial, enabled):
+    from tqdm.auto import tqdm
+
+    # "auto" (the command line): a bar only when stderr is a terminal
+    return tqdm(total=total, initial=initial, unit="net", unit_scale=True,
+                disable=None if enabled == "auto" else not enabled,
+                desc="sampling", smoothing=0.1, dynamic_ncols=True)
+
+
+def _chunk_task(arch_dict, points, encoding, config, chunk, backend, device):
+    """Runs on a Dask worker: one chunk, one thread (the worker processes give the parallelism)."""
+    arch = architecture_from_dict(arch_dict)
+    input_set = InputSet(np.asarray(points), encoding, "points" if encoding is None else "cube")
+    counter = count_chunk(arch, input_set, config, chunk, backend, device, threads=1)
+    keys, counts = counter.items()
+    return chunk, keys, counts
+
+
+def _run_on_dask(arch, input_set, config, todo, backend, device, workers, scheduler, finish, bar):
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise PfmapError("--dask needs dask[distributed]: pip install 'dask[distributed]'") from None
+    cluster = None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise PfmapError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one with "
+                             f"'dask scheduler' or drop --scheduler") from None
+    else:
+        import os
+
+        cluster = LocalCluster(n_workers=int(workers or os.cpu_count() or 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        points = np.asarray(input_set.points)
+        futures = [client.submit(_chunk_task, arch.to_dict(), points, input_set.encoding, config, k, backend, device,
+                                 pure=False) for k in todo]
+        for future in as_completed(futures):
+            chunk, keys, counts = future.result()
+            finish(chunk, keys, counts)
+            bar.update(int(counts.sum()))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

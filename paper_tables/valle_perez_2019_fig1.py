@@ -1,0 +1,110 @@
+"""Valle-Pérez, Camargo & Louis (ICLR 2019), Fig. 1: probability vs rank of the 7-40-40-1 ReLU net's functions.
+
+Published: 10^8 random networks on {0,1}^7; the most frequent functions (the
+two constants) have probability ~0.1-0.2 and the probability falls roughly as
+1/rank.  Default prior here: weights N(0, 1/fan_in), biases N(0, 1), which
+puts ~0.36 on each constant; ``--no-fan-in-scaling`` (weights N(0, 1)) gives
+~0.10, see the figures below ARCH.
+
+We sample the same net with ``montecarlo.sample`` into a resumable run folder,
+then write the volume table's head (CSV) and a log-log plot of probability vs
+rank (PNG) with a 1/rank guide and the least-squares Zipf slope over
+functions seen at least ``--fit-min-count`` times.
+
+Run: python paper_tables/valle_perez_2019_fig1.py [--samples 1e8] [--seed 0] [--out DIR]
+(the run folder makes a long run resumable: rerun the same command after an interruption).
+Exit status 1 if the top probability is outside [0.05, 0.3] or the slope outside [-1.4, -0.6].
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pfmap import MLP, GaussianPrior
+from pfmap.cli.options import parse_count
+
+ARCH = MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=1, sigma_b=1, fan_in_scaling=True))
+# Measured here (1e5 samples, seed 0), top probability by prior: sigma_w = 1 with fan-in scaling and
+# sigma_b = 1: 0.364 (the two constants); sigma_w = sqrt(2) scaled: 0.25; sigma_w = 1 unscaled: 0.10.
+
+
+def zipf_slope(counts, fit_min_count: int = 10) -> tuple[float, int]:
+    """Least-squares slope of log10 p against log10 rank over functions seen >= ``fit_min_count`` times."""
+    counts = np.sort(np.asarray(counts, dtype=float))[::-1]
+    ranks = np.arange(1, len(counts) + 1)
+    used = counts >= fit_min_count
+    if used.sum() < 3:
+        return float("nan"), int(used.sum())
+    slope, _ = np.polyfit(np.log10(ranks[used]), np.log10(counts[used] / counts.sum()), 1)
+    return float(slope), int(used.sum())
+
+
+def plot(df, path: Path, samples: int, slope: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = df["probability"].to_numpy()
+    ranks = np.arange(1, len(p) + 1)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.loglog(ranks, p, ".", ms=2, label=f"7-40-40-1 relu, {samples:.3g} samples")
+    ax.loglog(ranks, p[0] / ranks, "--", lw=1, color="gray", label="P(1) / rank")
+    ax.fill_between(ranks, df["ci_low"], df["ci_high"], color="C0", alpha=0.2, lw=0, label="95% Wilson")
+    ax.axhline(1 / samples, color="k", lw=0.5, ls=":", label="1 / samples")
+    ax.set_xlabel("rank")
+    ax.set_ylabel("probability")
+    ax.set_title(f"Valle-Pérez et al. 2019, Fig. 1 (Zipf slope {slope:.2f})")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", default="1e8", help="networks to sample (default 1e8, the paper's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="paper_tables/out/valle_perez_2019_fig1",
+                        help="run folder (resumable); the CSV and PNG go next to it")
+    parser.add_argument("--fit-min-count", type=int, default=10)
+    parser.add_argument("--top", type=int, default=1000, help="rows of the CSV table (default 1000)")
+    parser.add_argument("--backend", default=None)
+    parser.add_argument("--sigma-w", default="1", help="weight scale (default 1)")
+    parser.add_argument("--sigma-b", default="1", help="bias standard deviation (default 1)")
+    parser.add_argument("--no-fan-in-scaling", action="store_true", help="weights N(0, sigma_w^2), not / fan_in")
+    args = parser.parse_args(argv)
+    arch = MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=args.sigma_w, sigma_b=args.sigma_b,
+                                                  fan_in_scaling=not args.no_fan_in_scaling))
+    samples = parse_count(args.samples)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from montecarlo import sample
+
+    start = time.perf_counter()
+    df = sample(arch, samples, seed=args.seed, out=out, backend=args.backend, progress=True)
+    seconds = time.perf_counter() - start
+    slope, used = zipf_slope(df["count"], args.fit_min_count)
+    csv = out.with_name(out.name + ".csv")
+    png = out.with_name(out.name + ".png")
+    df.head(args.top).to_csv(csv, index=False, float_format="%.6g")
+    plot(df, png, samples, slope)
+    print(arch.describe())
+    print(f"{samples:,} samples in {seconds:.1f} s ({samples / seconds:,.0f} networks/s, including any resumed "
+          f"chunks); {len(df):,} distinct functions")
+    print("top functions: " + ", ".join(f"{f[:8]}..{f[-8:]} {p:.4f}" for f, p in
+                                          zip(df["function"][:4], df["probability"][:4])))
+    print(f"Zipf slope {slope:.3f} over {used:,} functions seen >= {args.fit_min_count} times "
+          f"(the paper's curve follows roughly 1/rank)")
+    print(f"wrote {csv} and {png}")
+    ok = 0.05 <= df["probability"].iloc[0] <= 0.3 and -1.4 <= slope <= -0.6
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Runs: the table depends only on the configuration; run folders resume, refuse and report corruption."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfmap import MLP, Perceptron, PfmapError
+from montecarlo import load_run, sample
+from montecarlo import run as run_module
+from montecarlo.run import RunFolder, count_chunk, prepare
+
+ARCH = MLP(3, (6,), "relu")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return sample(ARCH, 30_000, seed=4, chunk_size=4000)
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_counts_add_up(reference):
+    assert int(reference["count"].sum()) == 30_000
+    assert np.isclose(reference["probability"].sum(), 1.0)
+    assert reference.attrs["pfmap"]["chunk_size"] == 4000 and reference.attrs["pfmap"]["seed"] == 4
+
+
+def test_independent_of_backend_threads_and_batch(reference, monkeypatch):
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, backend="numpy"))
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, workers=1))
+    monkeypatch.setattr(run_module, "BATCH", 1500)
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, workers=2))
+
+
+def test_a_run_is_a_prefix_of_a_longer_one():
+    short = sample(Perceptron(3), 5000, seed=2, chunk_size=4000)
+    longer = sample(Perceptron(3), 9000, seed=2, chunk_size=4000)
+    assert short["count"].sum() == 5000 and longer["count"].sum() == 9000
+    assert not short.equals(longer)
+
+
+def test_finishing_order_does_not_matter(reference, tmp_path):
+    input_set, backend, config = prepare(ARCH, 30_000, 4, None, None, "cpu", 4000)
+    folder = RunFolder(tmp_path / "run", config)
+    for chunk in reversed(range(config["chunks"])):  # last chunk first
+        keys, counts = count_chunk(ARCH, input_set, config, chunk, backend).items()
+        folder.write_chunk(chunk, keys, counts)
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=tmp_path / "run"))
+    _same(reference, load_run(tmp_path / "run"))
+
+
+def test_dask_local_cluster_gives_the_same_table(reference):
+    pytest.importorskip("dask.distributed")
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, dask=True, workers=2))
+
+
+def test_existing_scheduler_address(reference):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, scheduler=cluster.scheduler_address))
+
+
+def test_refusals_and_corruption(reference, tmp_path):
+    out = tmp_path / "run"
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["chunks"] == 8 and manifest["samples"] == 30_000
+    with pytest.raises(PfmapError, match="different run.*seed: 4 there vs 5 now"):
+        sample(ARCH, 30_000, seed=5, chunk_size=4000, out=out)
+    with pytest.raises(PfmapError, match="different run"):
+        sample(MLP(3, (7,), "relu"), 30_000, seed=4, chunk_size=4000, out=out)
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("hello")
+    with pytest.raises(PfmapError, match="not a run folder"):
+        sample(ARCH, 1000, out=stray)
+    chunk = out / "chunks" / "chunk-000003.parquet"
+    chunk.write_bytes(chunk.read_bytes()[:40])
+    with pytest.raises(PfmapError, match=r"chunk-000003.parquet is corrupt .*delete it to recompute"):
+        sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)
+    chunk.unlink()  # as the message says: the chunk is recomputed, the table is unchanged
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
+
+
+def test_resume_after_kill(tmp_path):
+    out = tmp_path / "killed"
+    args = [sys.executable, "-m", "pfmap", "sample", "mlp", "--n", "4", "--widths", "8,8", "--samples", "240000",
+            "--chunk-size", "4000", "--seed", "7", "--workers", "1", "--quiet", "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    chunks = out / "chunks"
+    while time.time() < deadline and proc.poll() is None:
+        if chunks.is_dir() and len(list(chunks.glob("*.parquet"))) >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(list(chunks.glob("*.parquet")))
+    assert 3 <= done < 60, "the run should have been killed part-way"
+    assert not (out / "table.parquet").exists()
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    resumed = load_run(out)
+    whole = sample(MLP(4, (8, 8), "relu"), 240_000, seed=7, chunk_size=4000)
+    assert int(resumed["count"].sum()) == 240_000
+    pd.testing.assert_frame_equal(resumed[["function", "count"]], whole[["function", "count"]])
+    assert np.allclose(resumed["ci_high"], whole["ci_high"])
