@@ -14,7 +14,8 @@ returns, for every measure:
   (a fit to the upper bound, as drawn by Dingle et al. and Valle-Pérez et
   al., not a strict bound: a single very probable function such as a
   constant would otherwise set ``b`` alone).  ``bound_violations`` is the
-  fraction of all points above the line;
+  fraction of all points above the line, and ``bound_b_strict`` the smallest
+  intercept that makes the fitted slope a true bound on every point;
 * a ranking of the measures by ``|rho|`` (ties by ``|tau|``): the measure
   whose order best predicts the order of volumes comes first.  The sign
   matters for interpretation: simplicity bias means rho < 0.
@@ -48,7 +49,7 @@ from .errors import PfmapError
 
 EXTRA_MEASURES = ("n_conditions",)  # produced by geometry, used when present
 RESULT_COLUMNS = ["rank", "measure", "functions", "spearman", "spearman_p", "kendall", "kendall_p",
-                  "bound_a", "bound_b", "bound_violations"]
+                  "bound_a", "bound_b", "bound_violations", "bound_b_strict"]
 
 
 @dataclass
@@ -67,7 +68,7 @@ class BiasReport:
                  "log P against each measure; ranking by |Spearman rho| (ties: |Kendall tau|); "
                  "bound: log2 P <= -a*K + b fitted to the upper envelope"]
         shown = self.ranking.copy()
-        for col in ("spearman", "kendall", "bound_a", "bound_b", "bound_violations"):
+        for col in ("spearman", "kendall", "bound_a", "bound_b", "bound_violations", "bound_b_strict"):
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
         for col in ("spearman_p", "kendall_p"):
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.2g}")
@@ -191,8 +192,10 @@ def bias_analysis(df: pd.DataFrame, measures=None, min_count: int = 1, bins: int
             tau, tau_p = stats.kendalltau(x[ok], y)
             a, b, env_x, env_y = upper_bound_fit(x[ok], y, bins)
             violations = float(np.mean(y > -a * x[ok] + b + 1e-9)) if math.isfinite(a) else math.nan
+            # the smallest intercept that makes the fitted slope a true bound over every point
+            strict = float(np.max(y + a * x[ok])) if math.isfinite(a) else math.nan
             row.update(spearman=float(rho), spearman_p=float(rho_p), kendall=float(tau), kendall_p=float(tau_p),
-                       bound_a=a, bound_b=b, bound_violations=violations)
+                       bound_a=a, bound_b=b, bound_violations=violations, bound_b_strict=strict)
             envelopes[name] = (a, b, env_x, env_y)
         rows.append(row)
     ranking = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS[1:])

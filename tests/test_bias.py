@@ -63,6 +63,7 @@ def test_exact_power_law_recovers_the_bound_and_a_perfect_rank_correlation():
     assert top["bound_a"] == pytest.approx(1.0, abs=1e-9)
     assert top["bound_b"] == pytest.approx(-math.log2(z), abs=1e-9)
     assert top["bound_violations"] == 0.0
+    assert top["bound_b_strict"] == pytest.approx(top["bound_b"], abs=1e-9)   # the envelope is the bound
     assert (report.ranking["spearman"].abs().iloc[1:] < 1 - 1e-9).all()
     assert list(report.ranking["rank"]) == list(range(1, len(report.ranking) + 1))
 
@@ -137,3 +138,14 @@ def test_plots_are_png_files(tmp_path):
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert matplotlib.image.imread(p).shape[:2] == (400, 500)  # 5 x 4 inches at 100 dpi
+
+
+def test_strict_intercept_bounds_every_point_and_touches_one():
+    rng = np.random.default_rng(5)
+    funcs = sorted({"".join(rng.choice(["0", "1"], 16)) for _ in range(300)})
+    p = rng.dirichlet(np.ones(len(funcs)))
+    report = bias_analysis(pd.DataFrame({"function": funcs, "probability": p}), measures=["k_lz", "entropy"])
+    data = report.data
+    for _, row in report.ranking.iterrows():
+        gap = row["bound_b_strict"] - row["bound_a"] * data[row["measure"]] - data["log2_p"]
+        assert gap.min() == pytest.approx(0.0, abs=1e-9)
