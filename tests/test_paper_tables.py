@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("script,args", [
     ("two_input_perceptron.py", []),
     ("threshold_counts.py", ["--max-n", "4"]),
+    ("two_input_networks.py", []),
 ])
 def test_paper_table_script_matches(script, args):
     proc = subprocess.run([sys.executable, str(ROOT / "paper_tables" / script), *args],

@@ -1,0 +1,75 @@
+"""Tiny networks with hidden layers: one entry point, the right method for the activation.
+
+* step activations: every probability exact, composed from perceptron
+  measures (:mod:`geometry.step_networks`): Fractions for the box, closed
+  forms or rigorous bounds for the Gaussian;
+* relu, tanh, linear: the hidden layers are sampled and the output layer's
+  conditional law is integrated exactly, a Rao–Blackwellised Monte Carlo
+  estimate with confidence intervals (:mod:`geometry.relu_networks`).
+
+Both return the volume table shape of ``pfmap`` (``function, probability,
+exact, error, ...``, plus ``method``).
+
+References
+----------
+C. Mingard et al., arXiv:1909.11522, 2019; G. Valle-Pérez et al., ICLR 2019.
+"""
+
+from __future__ import annotations
+
+from pfmap.architectures import MLP
+from pfmap.errors import PfmapError
+
+from .relu_networks import RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table
+from .step_networks import (StepNetworkMeasure, check_step_network, step_network_cases, step_network_measure,
+                            step_network_table)
+
+DEFAULT_SAMPLES = {1: 200_000, 2: 200_000, 3: 200_000, 4: 1_000}   # by output-layer dimension (4: ms per sample)
+
+__all__ = ["DEFAULT_SAMPLES", "RaoBlackwellEstimate", "StepNetworkMeasure", "check_rao_blackwell",
+           "check_step_network", "network_method", "network_table", "rao_blackwell", "rao_blackwell_table",
+           "step_network_cases", "step_network_measure", "step_network_table"]
+
+
+def network_method(arch: MLP) -> str:
+    """``"exact"`` for step nets, ``"rao-blackwell"`` otherwise.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> network_method(MLP(2, (2,), "step")), network_method(MLP(2, (2,), "relu"))
+    ('exact', 'rao-blackwell')
+    """
+    if not isinstance(arch, MLP) or not arch.widths:
+        raise PfmapError("expected a network with at least one hidden layer; a perceptron has its own table")
+    return "exact" if arch.activation == "step" else "rao-blackwell"
+
+
+def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None, seed: int = 0,
+                  confidence: float = 0.95, workers: int = 1, sampler: str = "rqmc", top: int = 3, progress=None):
+    """Volume table of a tiny MLP: exact for step activations, Rao–Blackwellised otherwise.
+
+    ``samples`` (hidden-parameter draws), ``seed`` and ``sampler``
+    (``"rqmc"`` or ``"mc"``) apply to the Rao–Blackwell estimate; the
+    default sample count depends on the output layer's dimension
+    (:data:`DEFAULT_SAMPLES`).
+
+    Examples
+    --------
+    >>> from pfmap import MLP, UniformPrior
+    >>> t = network_table(MLP(2, (2,), "step", UniformPrior()))
+    >>> t.set_index("function").loc["0110", "exact"]       # xor, impossible for a perceptron
+    Fraction(7, 9216)
+
+    References
+    ----------
+    C. Mingard et al., arXiv:1909.11522, 2019; D. Blackwell, Ann. Math. Stat. 18, 1947.
+    """
+    if network_method(arch) == "exact":
+        if samples is not None:
+            raise PfmapError("step nets are computed exactly; drop the number of samples")
+        return step_network_table(arch, encoding, top=top)
+    d = check_rao_blackwell(arch)
+    samples = DEFAULT_SAMPLES[d] if samples is None else samples
+    return rao_blackwell_table(arch, samples, seed, encoding, confidence=confidence, workers=workers,
+                               sampler=sampler, progress=progress)
