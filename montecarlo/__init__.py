@@ -3,7 +3,8 @@
 Draw random networks from the prior, evaluate them on all inputs at once,
 count the distinct functions, and return the volume table with confidence
 intervals.  Modules: ``rng`` (counter-based parameters), ``sampler`` and
-``kernels`` (backends and the certified float32 fast path), ``counts``
+``kernels`` (backends and the certified float32 fast path, with ``layers``,
+``cube`` and ``simd`` below it), ``counts``
 (streaming hash counting), ``table`` (Wilson intervals), ``run`` and
 ``driver`` (chunks, run folders, resume, Dask, progress).
 

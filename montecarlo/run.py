@@ -36,7 +36,7 @@ from pfmap.tables import read_table, write_table
 from pfmap.truthtable import n_words
 
 from .counts import TableCounter
-from .rng import chunk_key
+from .rng import STREAM, chunk_key
 from .sampler import sample_tables, validate_backend
 from .table import volume_table
 
@@ -60,7 +60,7 @@ def describe_inputs(input_set: InputSet) -> dict:
 def stream_name(backend: str, device: str) -> str:
     if backend == "torch":
         return "torch-" + ("cuda" if str(device).lower().startswith("cuda") else "cpu")
-    return "counter-splitmix64-ziggurat/1"
+    return STREAM
 
 
 def run_config(arch, input_set: InputSet, seed: int, samples: int, chunk_size: int, backend: str, device: str) -> dict:

@@ -34,12 +34,13 @@ from pfmap.inputs import InputSet, as_input_set
 from pfmap.truthtable import n_words, pack_bits
 
 from . import kernels
-from .rng import chunk_key, draw_parameters
+from .rng import DrawPlan, chunk_key, draw_parameters
 
 BACKENDS = ("numpy", "numba", "torch")
 DEFAULT_BACKEND = "numba"
 _U32 = 2.0**-24 * 1.01  # unit roundoff with room for gamma_d's denominator
 _U64 = 2.0**-53 * 1.01
+_NETWORKS_PER_BLOCK = 512  # work unit of the numba threads: ~4 ms for the 7-40-40-1 net
 _TANH_ULPS = 4  # float32/float64 tanh errs by at most a few ulp of |tanh| <= the magnitude bound
 
 
@@ -115,13 +116,19 @@ class NetworkLayout:
                    np.array(scales, dtype=np.float64), np.array(positions, dtype=np.int64),
                    np.array(spec, dtype=np.int64), offset + 8, max(widths))
 
-    def error_coefficients(self, explicit_points: bool) -> np.ndarray:
-        """``kappa[l]``: float32 plus float64 rounding bound of layer ``l``'s pre-activations, per unit of magnitude."""
+    def error_coefficients(self, explicit_points: bool, linear_units: bool = False) -> np.ndarray:
+        """``kappa[l]``: float32 plus float64 rounding bound of layer ``l``'s pre-activations, per unit of magnitude.
+
+        ``linear_units``: the second layer's float32 sums take up to ``n + 1``
+        more roundings over up to twice the magnitude (see
+        :func:`montecarlo.cube._linear_units`).
+        """
         k32 = k64 = 0.0
         out = []
         for layer in range(self.depth):
             fan_in = self.sizes[layer]
-            k32 = k32 * (1 + _U32) + (fan_in + 1) * _U32 + (_U32 if layer == 0 and explicit_points else 0.0)
+            terms = fan_in + 1 if not (layer == 1 and linear_units) else 2 * (fan_in + self.sizes[0] + 3)
+            k32 = k32 * (1 + _U32) + terms * _U32 + (_U32 if layer == 0 and explicit_points else 0.0)
             k64 = k64 * (1 + _U64) + (fan_in + 1) * _U64
             out.append(k32 + k64)
             if self.act == kernels.ACT_TANH:
@@ -285,7 +292,8 @@ def tables_from_parameters(arch, params, inputs=None, backend=None, *, threads=N
     return _numba_tables(layout, input_set, params.shape[0], np.uint64(0), 0, threads, stats, params)
 
 
-def _numba_tables(layout, input_set, count, key, first, threads, stats, given=None) -> np.ndarray:
+def _fast_path_inputs(layout, input_set):
+    """``(X64, X32, xmask, xmax, cube, kappa)``: what the numba kernels need to know about the inputs."""
     X64 = np.ascontiguousarray(input_set.points, dtype=np.float64)
     rows, n = X64.shape
     padded = rows + (rows & 1)
@@ -295,22 +303,61 @@ def _numba_tables(layout, input_set, count, key, first, threads, stats, given=No
     xmax = np.nextafter(xmax, np.float32(np.inf)) if input_set.encoding is None else xmax
     cube = input_set.encoding == "01"
     xmask = _nonzero_masks(X32.reshape(padded, n))
-    kappa = layout.error_coefficients(input_set.encoding is None)
-    words = n_words(rows)
-    out = np.empty((count, words), dtype=np.uint64)
+    kappa = layout.error_coefficients(input_set.encoding is None,
+                                      kernels.uses_linear_units(cube, layout.act, layout.depth))
+    return X64, X32, xmask, xmax, cube, kappa
+
+
+def float32_outputs(arch, params, inputs=None):
+    """The numba fast path's float32 output pre-activations ``(networks, inputs)`` and each network's error bound.
+
+    ``params`` are canonical rows as in :func:`tables_from_parameters`.  On
+    every input, the float32 value and the float64 reference differ by at
+    most the bound (this is what certifies the signs).
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> z, bound = float32_outputs(Perceptron(2), np.array([[1.0, 1.0, -1.5]]))
+    >>> z.tolist(), bool(0 < bound[0] < 1e-5)
+    ([[-1.5, -0.5, -0.5, 0.5]], True)
+
+    References
+    ----------
+    Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1.
+    """
+    layout = NetworkLayout.of(arch)
+    params = np.ascontiguousarray(np.asarray(params, dtype=np.float64).astype(np.float32))
+    if params.ndim != 2 or params.shape[1] != layout.n_parameters:
+        raise PfmapError(f"params must have shape (networks, {layout.n_parameters}) for {arch.describe()}; "
+                         f"got {params.shape}")
+    input_set = as_input_set(inputs, arch.n)
+    X64, X32, xmask, xmax, cube, kappa = _fast_path_inputs(layout, input_set)
+    return kernels.float32_outputs(params, layout.positions, layout.buffer_size, layout.spec, X32, xmask, xmax, cube,
+                                   layout.act, kappa, layout.max_width, X64.shape[0])
+
+
+def _numba_tables(layout, input_set, count, key, first, threads, stats, given=None) -> np.ndarray:
+    X64, X32, xmask, xmax, cube, kappa = _fast_path_inputs(layout, input_set)
+    rows = X64.shape[0]
+    plan = DrawPlan(layout.scales, layout.positions)
+    out = np.empty((count, n_words(rows)), dtype=np.uint64)
     if count == 0:
         return out
     previous = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    previous_chunk = numba.set_parallel_chunksize(1)
     try:
-        blocks = min(count, 4 * numba.get_num_threads())
+        # many small blocks, handed out dynamically: on a shared machine a thread that gets less CPU takes fewer
+        blocks = min(count, max(4 * numba.get_num_threads(), -(-count // _NETWORKS_PER_BLOCK)))
         fallbacks = np.zeros(blocks, dtype=np.int64)
-        kernels.sample_batch(np.uint64(key), np.int64(first), np.int64(count), layout.scales, layout.positions,
-                             layout.gaussian, layout.buffer_size, layout.spec, X32, xmask, X64, xmax, cube, layout.act,
-                             kappa, layout.max_width, words, out, fallbacks,
+        kernels.sample_batch(np.uint64(key), np.int64(first), np.int64(count), plan.scales, plan.scales32,
+                             plan.positions, plan.blocks, layout.gaussian, layout.buffer_size, layout.spec, X32, xmask,
+                             X64, xmax, cube, layout.act, kappa, layout.max_width, out, fallbacks,
                              given if given is not None else np.zeros((0, 0), dtype=np.float32))
     finally:
+        numba.set_parallel_chunksize(previous_chunk)
         numba.set_num_threads(previous)
     if stats is not None:
         stats["fallback_inputs"] = stats.get("fallback_inputs", 0) + int(fallbacks.sum())

@@ -20,6 +20,7 @@ ARCHS = [
     (MLP(3, (4,), "linear", GaussianPrior(bias=False)), None),
     (MLP(5, (41, 9), "relu", GaussianPrior(sigma_w=2, fan_in_scaling=True)), None),
     (MLP(6, (45,), "step", GaussianPrior()), "pm1"),
+    (MLP(4, (7, 5), "linear", GaussianPrior(sigma_b=0.3)), None),
 ]
 
 
@@ -33,7 +34,7 @@ def test_numba_equals_numpy_reference(arch, inputs):
 def test_explicit_points_and_sparse_inputs():
     rng = np.random.default_rng(0)
     points = rng.integers(-2, 3, size=(13, 70)) * 0.37  # odd count, many zeros, > 64 features
-    for arch in (MLP(70, (90, 7), "relu"), Perceptron(70)):
+    for arch in (MLP(70, (90, 7), "relu"), MLP(70, (50,), "relu"), MLP(70, (9,), "tanh"), Perceptron(70)):
         assert np.array_equal(sample_tables(arch, points, 800, 1, "numpy"), sample_tables(arch, points, 800, 1, "numba"))
 
 
@@ -81,6 +82,46 @@ def test_certified_sign_falls_back_on_near_ties():
     assert words_to_strings(reference, 4) == ["0100", "0011"]
     assert np.array_equal(fast, reference)
     assert stats_out["fallback_inputs"] == 6  # three near-zero outputs per network
+
+
+def test_certified_sign_falls_back_in_a_relu_network():
+    # identity hidden layers and output weights (1, -1): z = relu(x1) - relu(x2), which float32 rounds to 0
+    # on the first two points; the float64 reference gives -1e-9 and +1e-9 there
+    points = np.array([[0.1, 0.1 + 1e-9], [0.1 + 1e-9, 0.1], [0.3, 0.2], [0.2, 0.3], [0.0, 0.0]])
+    eye = [1.0, 0.0, 0.0, 1.0]
+    params = np.array([eye + [0.0, 0.0] + eye + [0.0, 0.0] + [1.0, -1.0, 0.0]])
+    arch = MLP(2, (2, 2), "relu")
+    stats_out = {}
+    fast = tables_from_parameters(arch, params, points, "numba", stats=stats_out)
+    reference = tables_from_parameters(arch, params, points, "numpy")
+    assert words_to_strings(reference, 5) == ["01100"]
+    assert np.array_equal(fast, reference)
+    assert stats_out["fallback_inputs"] == 3  # the two near-ties and the exact zero at the origin
+
+
+@pytest.mark.parametrize("arch,inputs", [
+    (MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=1, fan_in_scaling=True)), None),  # always-active units folded
+    (MLP(5, (41, 9), "relu", GaussianPrior(sigma_w=2, fan_in_scaling=True)), None),
+    (MLP(4, (6, 5, 3), "relu"), None),
+    (MLP(4, (6, 3), "tanh", GaussianPrior(sigma_b=0.5)), "pm1"),
+    (MLP(4, (7, 5), "linear"), None),
+    (MLP(6, (30,), "relu"), np.random.default_rng(1).normal(size=(21, 6))),
+], ids=lambda a: a.describe() if hasattr(a, "describe") else "")
+def test_float32_outputs_are_within_their_certified_bound(arch, inputs):
+    # the bound that decides when to recompute in float64, against a float64 forward pass written out here
+    from pfmap.inputs import as_input_set
+    from montecarlo.sampler import float32_outputs
+
+    layout = NetworkLayout.of(arch)
+    params = draw_parameters(chunk_key(6, 0), 0, 300, layout.scales, layout.gaussian)
+    z32, bound = float32_outputs(arch, params, inputs)
+    h = np.broadcast_to(as_input_set(inputs, arch.n).points.astype(np.float64), (300,) + z32.shape[1:] + (arch.n,))
+    act = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh, "linear": lambda v: v}[arch.activation]
+    for index, (W, b) in enumerate(layout.split(params.astype(np.float64))):
+        z = h @ W + b
+        h = act(z) if index < layout.depth - 1 else z[..., 0]
+    assert np.all(np.abs(z32 - h) <= bound[:, None])
+    assert np.mean(np.abs(z32) <= bound[:, None]) < 0.005  # and tight enough that few inputs fall back
 
 
 def test_batching_and_threads_do_not_change_tables():
