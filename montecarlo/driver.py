@@ -47,6 +47,39 @@ def sample(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk
     ----------
     Valle-Pérez, Camargo, Louis, ICLR 2019, Fig. 1; Wilson, JASA 22 (1927).
     """
+    config, total, input_set, folder, backend = _run(arch, samples, seed, inputs, backend, device, chunk_size, out,
+                                                     workers, dask, scheduler, progress, stats)
+    df = final_table(config, total, input_set, backend)
+    if folder is not None:
+        write_final(folder, df)
+    return df
+
+
+def sample_counts(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk_size=None, out=None,
+                  workers=None, dask=False, scheduler=None, progress=False, stats=None):
+    """Like :func:`sample`, but return the raw counts: ``(tables, counts)``, no table of strings.
+
+    ``tables`` is the ``(distinct, words)`` uint64 array of packed truth
+    tables (``pfmap.truthtable`` conventions), ``counts`` how often each was
+    drawn.  Same run, same chunks, same run folder as :func:`sample` (the
+    folder's final table is not written); meant for runs whose distinct
+    functions are too many for a table of strings (a 10^8-sample perceptron
+    on {0,1}^7 sees tens of millions).
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> tables, counts = sample_counts(Perceptron(2), 2000, seed=1)
+    >>> tables.shape, int(counts.sum())
+    ((14, 1), 2000)
+    """
+    _, total, _, _, _ = _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask,
+                             scheduler, progress, stats)
+    return total.items()
+
+
+def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler, progress, stats):
+    """Run (or resume) every chunk; return (config, merged counter, input set, run folder or None, backend)."""
     input_set, backend, config = prepare(arch, samples, seed, inputs, backend, device, chunk_size)
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
         raise PfmapError(f"workers must be >= 1; got {workers!r}")
@@ -77,10 +110,7 @@ def sample(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk
                 finish(chunk, keys, counts)
     finally:
         bar.close()
-    df = final_table(config, total, input_set, backend)
-    if folder is not None:
-        write_final(folder, df)
-    return df
+    return config, total, input_set, folder, backend
 
 
 def _progress_bar(total, initial, enabled):

@@ -12,8 +12,8 @@ least ``--fit-min-count`` times (rarer ones sit on the sampling floor 1/N and
 flatten the tail).  N_O solves ``10^b * sum_{r <= N_O} r^a = 1``, the partial
 sum taken exactly through the Hurwitz zeta function (mpmath).
 
-Memory: the sampled table holds one row per distinct function; 10^7 samples
-give ~7e6 rows (~2 GB in pandas), 10^8 about ten times more.
+Memory: only the packed tables and their counts are kept (``montecarlo.sample_counts``),
+about 48 bytes per distinct function, not a table of 128-character strings.
 
 Run: python paper_tables/mingard_2019_zipf.py [--samples 1e8] [--seed 0] [--no-bias] [--fit-min-count 10] [--out DIR]
 (exit status 1 when the fitted slope is more than 0.05 or the intercept more
@@ -38,10 +38,12 @@ PUBLISHED = {True: (-0.85, -2.32, 7.63e9), False: (-0.81, -2.31, None)}
 SLOPE_TOLERANCE, INTERCEPT_TOLERANCE = 0.05, 0.15
 
 
-def sample_table(arch, samples: int, seed: int, out=None):
-    from montecarlo import sample
+def sample_counts(arch, samples: int, seed: int, out=None) -> np.ndarray:
+    """Counts of every distinct function; no table of strings (10^8 samples see tens of millions)."""
+    from montecarlo import sample_counts as run
 
-    return sample(arch, samples, seed=seed, out=out, progress=True)
+    _, counts = run(arch, samples, seed=seed, out=out, progress=True)
+    return counts
 
 
 def zipf_fit(counts, fit_min_count: int = 10) -> tuple[float, float, int]:
@@ -86,9 +88,8 @@ def main(argv=None) -> int:
     bias = not args.no_bias
     arch = Perceptron(7, GaussianPrior(sigma_w=1, sigma_b=1, bias=bias))
     start = time.perf_counter()
-    table = sample_table(arch, samples, args.seed, args.out)
+    counts = sample_counts(arch, samples, args.seed, args.out)
     elapsed = time.perf_counter() - start
-    counts = table["count"].to_numpy()
     a, b, used = zipf_fit(counts, args.fit_min_count)
     pub_a, pub_b, pub_n = PUBLISHED[bias]
     possible = A000609_7 if bias else NO_BIAS_COUNT_7

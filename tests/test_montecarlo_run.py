@@ -117,3 +117,14 @@ def test_resume_after_kill(tmp_path):
     assert int(resumed["count"].sum()) == 240_000
     pd.testing.assert_frame_equal(resumed[["function", "count"]], whole[["function", "count"]])
     assert np.allclose(resumed["ci_high"], whole["ci_high"])
+
+
+def test_sample_counts_is_the_same_run_as_sample():
+    from montecarlo import sample, sample_counts
+    from pfmap import MLP, GaussianPrior
+    from pfmap.truthtable import words_to_strings
+
+    arch = MLP(3, (4,), "relu", GaussianPrior(fan_in_scaling=True))
+    df = sample(arch, 30_000, seed=4, chunk_size=7_000)
+    tables, counts = sample_counts(arch, 30_000, seed=4, chunk_size=7_000)
+    assert dict(zip(words_to_strings(tables, 8), counts.tolist())) == dict(zip(df["function"], df["count"]))
