@@ -13,7 +13,7 @@ functions seen at least ``--fit-min-count`` times.
 
 Run: python paper_tables/valle_perez_2019_fig1.py [--samples 1e8] [--seed 0] [--out DIR]
 (the run folder makes a long run resumable: rerun the same command after an interruption).
-Exit status 1 if the top probability is outside [0.05, 0.3] or the slope outside [-1.4, -0.6].
+Exit status 1 if the top probability is outside the published [0.1, 0.2] or the slope outside [-1.4, -0.6].
 """
 
 from __future__ import annotations
@@ -102,8 +102,15 @@ def main(argv=None) -> int:
     print(f"Zipf slope {slope:.3f} over {used:,} functions seen >= {args.fit_min_count} times "
           f"(the paper's curve follows roughly 1/rank)")
     print(f"wrote {csv} and {png}")
-    ok = 0.05 <= df["probability"].iloc[0] <= 0.3 and -1.4 <= slope <= -0.6
-    return 0 if ok else 1
+    top = float(df["probability"].iloc[0])
+    in_range, zipf_like = 0.1 <= top <= 0.2, -1.4 <= slope <= -0.6
+    print(f"{'':34} {'ours':>10} {'published':>12}")
+    print(f"{'top probability':34} {top:10.3f} {'~0.1-0.2':>12}  {'match' if in_range else 'DIFFERS'}")
+    print(f"{'Zipf slope (log p per log rank)':34} {slope:10.2f} {'~ -1':>12}  {'match' if zipf_like else 'DIFFERS'}")
+    if not in_range:
+        print("(the top probability depends on the prior: the authors' code offers several; weights N(0, 1) "
+              "unscaled with biases N(0, 1), --no-fan-in-scaling, puts ~0.10 on each constant)")
+    return 0 if in_range and zipf_like else 1
 
 
 if __name__ == "__main__":
