@@ -13,7 +13,7 @@ functions seen at least ``--fit-min-count`` times.
 
 Run: python paper_tables/valle_perez_2019_fig1.py [--samples 1e8] [--seed 0] [--out DIR]
 (the run folder makes a long run resumable: rerun the same command after an interruption).
-Exit status 1 if the top probability is outside the published [0.1, 0.2] or the slope outside [-1.4, -0.6].
+Exit status 1 if the top probability is outside the published ~0.1-0.2 (read off a log plot: [0.08, 0.25]) or the slope outside [-1.4, -0.6].
 """
 
 from __future__ import annotations
@@ -44,23 +44,37 @@ def zipf_slope(counts, fit_min_count: int = 10) -> tuple[float, int]:
     return float(slope), int(used.sum())
 
 
-def plot(df, path: Path, samples: int, slope: float) -> None:
+def thinned_ranks(length: int, per_decade: int = 400) -> np.ndarray:
+    """0-based indices of about ``per_decade`` log-spaced ranks per decade (all of them below that): a plot of
+    tens of millions of points looks the same and draws in a second."""
+    if length <= 2 * per_decade:
+        return np.arange(length)
+    grid = np.logspace(0, np.log10(length), int(per_decade * np.log10(length)) + 1)
+    return np.unique(np.clip(np.round(grid).astype(np.int64) - 1, 0, length - 1))
+
+
+def plot(counts, path: Path, samples: int, slope: float) -> None:
+    """Probability against rank (log-log) with the 95% Wilson band; ``counts`` sorted in decreasing order."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    p = df["probability"].to_numpy()
-    ranks = np.arange(1, len(p) + 1)
+    from montecarlo.table import wilson_interval
+
+    at = thinned_ranks(len(counts))
+    ranks = at + 1
+    p = counts[at] / samples
+    low, high = wilson_interval(counts[at], samples)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     ax.loglog(ranks, p, ".", ms=2, label=f"7-40-40-1 relu, {samples:.3g} samples")
     ax.loglog(ranks, p[0] / ranks, "--", lw=1, color="gray", label="P(1) / rank")
-    ax.fill_between(ranks, df["ci_low"], df["ci_high"], color="C0", alpha=0.2, lw=0, label="95% Wilson")
+    ax.fill_between(ranks, low, high, color="C0", alpha=0.2, lw=0, label="95% Wilson")
     ax.axhline(1 / samples, color="k", lw=0.5, ls=":", label="1 / samples")
     ax.set_xlabel("rank")
     ax.set_ylabel("probability")
     ax.set_title(f"Valle-Pérez et al. 2019, Fig. 1 (Zipf slope {slope:.2f})")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -84,26 +98,38 @@ def main(argv=None) -> int:
     samples = parse_count(args.samples)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from montecarlo import sample
+    import pandas as pd
+
+    from montecarlo import sample_counts
+    from montecarlo.table import wilson_interval
+    from pfmap.truthtable import words_to_strings
 
     start = time.perf_counter()
-    df = sample(arch, samples, seed=args.seed, out=out, backend=args.backend, progress=True)
+    # raw counts, not a table of strings: 10^8 samples see ~2x10^7 functions
+    tables, counts = sample_counts(arch, samples, seed=args.seed, out=out, backend=args.backend, progress=True)
     seconds = time.perf_counter() - start
-    slope, used = zipf_slope(df["count"], args.fit_min_count)
+    order = np.argsort(-counts, kind="stable")
+    counts = counts[order]
+    slope, used = zipf_slope(counts, args.fit_min_count)
+    head = order[:args.top]
+    low, high = wilson_interval(counts[:args.top], samples)
+    df = pd.DataFrame({"function": words_to_strings(tables[head], 1 << 7), "count": counts[:args.top],
+                       "probability": counts[:args.top] / samples, "ci_low": low, "ci_high": high})
     csv = out.with_name(out.name + ".csv")
     png = out.with_name(out.name + ".png")
-    df.head(args.top).to_csv(csv, index=False, float_format="%.6g")
-    plot(df, png, samples, slope)
+    df.to_csv(csv, index=False, float_format="%.6g")
+    plot(counts, png, samples, slope)
     print(arch.describe())
     print(f"{samples:,} samples in {seconds:.1f} s ({samples / seconds:,.0f} networks/s, including any resumed "
-          f"chunks); {len(df):,} distinct functions")
+          f"chunks); {len(counts):,} distinct functions")
     print("top functions: " + ", ".join(f"{f[:8]}..{f[-8:]} {p:.4f}" for f, p in
                                           zip(df["function"][:4], df["probability"][:4])))
     print(f"Zipf slope {slope:.3f} over {used:,} functions seen >= {args.fit_min_count} times "
           f"(the paper's curve follows roughly 1/rank)")
     print(f"wrote {csv} and {png}")
     top = float(df["probability"].iloc[0])
-    in_range, zipf_like = 0.1 <= top <= 0.2, -1.4 <= slope <= -0.6
+    # 'about 0.1 to 0.2', read off a log-scale figure: accept a factor 1.25 either side
+    in_range, zipf_like = 0.08 <= top <= 0.25, -1.4 <= slope <= -0.6
     print(f"{'':34} {'ours':>10} {'published':>12}")
     print(f"{'top probability':34} {top:10.3f} {'~0.1-0.2':>12}  {'match' if in_range else 'DIFFERS'}")
     print(f"{'Zipf slope (log p per log rank)':34} {slope:10.2f} {'~ -1':>12}  {'match' if zipf_like else 'DIFFERS'}")
