@@ -384,9 +384,14 @@ class PerceptronRegions:
             return ["x", "y", "z"][:d]
         return [f"w{i + 1}" for i in range(self.n)] + (["b"] if self.bias else [])
 
-    def conditions_text(self, i: int) -> str:
-        """Readable conditions, ``>0`` ones first, each in decreasing input order: ``x+y+z>0, x+z<0, y+z<0``."""
+    def conditions_text(self, i: int, names: list[str] | None = None) -> str:
+        """Readable conditions, ``>0`` ones first, each in decreasing input order: ``x+y+z>0, x+z<0, y+z<0``;
+        ``names`` (one per parameter, weights then bias) replaces :meth:`variable_names`."""
         first, forms = self._hyperplane_names()
+        if names is not None:
+            if len(names) != self.dimension:
+                raise PfmapError(f"expected {self.dimension} parameter names; got {len(names)}")
+            forms = [_linear_form(row, names) for row in self.normals]
         ks = np.flatnonzero(self.facets[i])
         ks = ks[np.argsort(-first[ks], kind="stable")]
         pos = [forms[k] + ">0" for k in ks if self.signs[i, k] > 0]

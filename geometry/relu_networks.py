@@ -251,8 +251,10 @@ class RaoBlackwellEstimate:
         return (f"rao-blackwell: {self.samples:,} hidden samples ({draws}), exact output layer ({prior}, {how})")
 
     def table(self, confidence: float = 0.95):
-        """Volume table: ``function, probability, exact, error, ci_low, ci_high, std_error, support, n_ones,
-        method`` (``exact`` is None and ``error`` NaN: the uncertainty is statistical, see the interval)."""
+        """Volume table: ``function, probability, exact, error, n_conditions, conditions, ci_low, ci_high,
+        std_error, support, n_ones, method`` (``exact`` is None and ``error`` NaN: the uncertainty is
+        statistical, see the interval; ``n_conditions`` is missing and ``conditions`` empty: with continuous
+        activations a function's region is not polyhedral)."""
         import pandas as pd
 
         from pfmap.tables import sort_table
@@ -263,7 +265,8 @@ class RaoBlackwellEstimate:
         names = [format(int(f), "b").zfill(m)[::-1] for f in found]
         method = self.method()
         df = pd.DataFrame({"function": names, "probability": self.probability[found], "exact": [None] * len(found),
-                           "error": np.nan, "ci_low": low[found], "ci_high": high[found],
+                           "error": np.nan, "n_conditions": pd.array([None] * len(found), dtype="Int64"),
+                           "conditions": "", "ci_low": low[found], "ci_high": high[found],
                            "std_error": self.std_error[found], "support": self.support[found],
                            "n_ones": [name.count("1") for name in names], "method": method})
         df = sort_table(df)

@@ -225,27 +225,45 @@ class StepNetworkMeasure:
             df.insert(1, "orderings", [int(v) for v in multinomials(np.sort(last[states], axis=1))])
         return df.sort_values(["probability", "hidden"], ascending=[False, True]).reset_index(drop=True)
 
-    def _witnesses(self, fs: np.ndarray, states: np.ndarray) -> list[str]:
-        """Integer parameters realising ``fs[i]`` through state ``states[i]`` (one hidden layer only):
-        each hidden unit's ``w.. b``, then ``->`` and the output unit's."""
+    def _pieces(self, fs: np.ndarray, states: np.ndarray) -> list[tuple[str, str, int]]:
+        """For ``fs[i]`` through state ``states[i]`` (one hidden layer only), the largest output cell's piece:
+        ``(witness, conditions, n_conditions)``.  The witness is integer parameters, each hidden unit's
+        ``w.. b`` then ``->`` and the output unit's; the conditions are the piece's irredundant half-spaces,
+        hidden unit ``j`` with weights ``w<j><i>`` and bias ``b<j>``, the output unit with ``v<j>`` and ``c``."""
         if not self._c.first_layer_is_last or len(fs) == 0:
-            return [""] * len(fs)
-        unit1 = unit_perceptron(self.arch.n, self.encoding, self.arch.prior.bias)
+            return [("", "", None)] * len(fs)
+        n, bias = self.arch.n, self.arch.prior.bias
+        unit1 = unit_perceptron(n, self.encoding, bias)
+        out_unit = self._c.out_unit
         where = {int(g): i for i, g in enumerate(unit1.functions.tolist())}
         funcs = self._c.last_functions[states]
-        image = push_forward(self._c.out_unit, code_maps(funcs, self.n_inputs))
+        h = funcs.shape[1]
+        image = push_forward(out_unit, code_maps(funcs, self.n_inputs))
         out = np.asarray(self._c.out_value, dtype=float)
         best = np.argmax(np.where(image == fs[:, None], out[None, :], -1.0), axis=1)
         text = [" ".join(map(str, w)) for w in unit1.witnesses.tolist()]
-        out_text = [" ".join(map(str, w)) for w in self._c.out_unit.witnesses.tolist()]
-        return [" / ".join(text[where[g]] for g in row) + " -> " + out_text[o]
-                for row, o in zip(funcs.tolist(), best.tolist())]
+        out_text = [" ".join(map(str, w)) for w in out_unit.witnesses.tolist()]
+        unit_names = [[f"w{j}{i}" for i in range(1, n + 1)] + ([f"b{j}"] if bias else []) for j in range(1, h + 1)]
+        out_names = [f"v{j}" for j in range(1, h + 1)] + (["c"] if bias else [])
+        pieces = []
+        for row, o in zip(funcs.tolist(), best.tolist()):
+            regions = [where[g] for g in row]
+            witness = " / ".join(text[r] for r in regions) + " -> " + out_text[o]
+            parts = [unit1.regions.conditions_text(r, unit_names[j]) for j, r in enumerate(regions)]
+            parts.append(out_unit.regions.conditions_text(o, out_names))
+            count = int(sum(unit1.regions.n_conditions[r] for r in regions) + out_unit.regions.n_conditions[o])
+            pieces.append((witness, ", ".join(p for p in parts if p), count))
+        return pieces
 
     def table(self):
         """The volume table, most probable first.
 
-        Columns: ``function, probability, exact, error, n_ones`` as for the
-        perceptron, ``combinations`` (the top multisets of last-hidden-layer
+        Columns: ``function, probability, exact, error, n_conditions,
+        conditions, n_ones`` as for the perceptron, where the conditions are
+        those of the largest polyhedral piece of f's region through its top
+        hidden combination (hidden units' cones times the output unit's
+        largest cell; f's whole region is a union of such pieces; one hidden
+        layer; missing and empty beyond), ``combinations`` (the top multisets of last-hidden-layer
         functions and their shares of P(f)), ``n_combinations`` (how many
         multisets realise f), ``witness`` (integer parameters, one hidden
         layer) and ``method``.
@@ -264,17 +282,20 @@ class StepNetworkMeasure:
         for i, f in enumerate(pair_f.tolist()):
             first.setdefault(f, i)
         picked = np.array(list(first.values()), dtype=np.int64)
-        witness = dict(zip(first, self._witnesses(pair_f[picked], pair_k[picked]))) if len(picked) else {}
+        piece = dict(zip(first, self._pieces(pair_f[picked], pair_k[picked]))) if len(picked) else {}
         text: dict = defaultdict(list)
         for f, k, v in zip(pair_f.tolist(), pair_k.tolist(), values):
             share = float(self._share(v, self._name(f)))
             text[f].append("{" + ",".join(self._hidden_names(k)) + "}" + f" {100 * share:.3g}%")
         df = sort_table(pd.DataFrame([
             {"function": name, "probability": self.probability[name], "exact": self.exact[name],
-             "error": self.error[name], "n_ones": name.count("1"), "combinations": "; ".join(text[f]),
-             "n_combinations": self._c.n_combinations.get(f, 0), "witness": witness.get(f, ""),
+             "error": self.error[name], "n_conditions": piece.get(f, ("", "", None))[2],
+             "conditions": piece.get(f, ("", "", None))[1], "n_ones": name.count("1"),
+             "combinations": "; ".join(text[f]), "n_combinations": self._c.n_combinations.get(f, 0),
+             "witness": piece.get(f, ("", "", None))[0],
              "method": self.method}
             for name, f in zip(names, ints)]))
+        df["n_conditions"] = df["n_conditions"].astype("Int64")
         inputs = "{0,1}" if self.encoding == "01" else "{-1,1}"
         df.attrs["pfmap"] = {"engine": "geometry", "architecture": self.arch.to_dict(), "inputs": self.encoding,
                              "description": f"{self.arch.describe()}, inputs {inputs}^{self.arch.n}",

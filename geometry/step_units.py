@@ -46,6 +46,7 @@ class UnitPerceptron:
     orbit: np.ndarray          # (R,) int64, 0..n_orbits-1
     representative: np.ndarray  # region index of each orbit
     witnesses: np.ndarray      # (R, d) int64
+    regions: object = None     # the PerceptronRegions (irredundant conditions of each region)
 
     @property
     def n_orbits(self) -> int:
@@ -69,7 +70,7 @@ def unit_perceptron(fan_in: int, encoding: str = "01", bias: bool = True) -> Uni
     raw = measure_orbits(regions)
     _, first, orbit = np.unique(raw, return_index=True, return_inverse=True)
     return UnitPerceptron(fan_in, encoding, bias, outputs, functions, orbit.astype(np.int64),
-                          first.astype(np.int64), regions.witnesses)
+                          first.astype(np.int64), regions.witnesses, regions)
 
 
 @dataclass(frozen=True)

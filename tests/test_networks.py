@@ -170,6 +170,67 @@ def test_combinations_and_witnesses():
     assert "{0010,0100}" in table.loc["0110", "combinations"]
 
 
+def _parse_conditions(text):
+    """``w11+2w12-b1>0, ...`` -> list of ({name: coefficient}, sign)."""
+    import re
+
+    out = []
+    for cond in text.split(", "):
+        form, sign = (cond[:-2], 1) if cond.endswith(">0") else (cond[:-2], -1)
+        coeffs = {}
+        for s, mag, name in re.findall(r"([+-]?)(\d*)([a-z]\w*)", form):
+            coeffs[name] = (-1 if s == "-" else 1) * (int(mag) if mag else 1)
+        out.append((coeffs, sign))
+    return out
+
+
+@pytest.mark.parametrize("n, encoding", [(2, "01"), (2, "pm1"), (3, "01")])
+def test_piece_conditions_are_irredundant_and_give_the_function(n, encoding):
+    """The conditions column: the witness satisfies them, every point satisfying them (near the witness and
+    at random) computes the function, and each is irredundant (linear programs, scipy)."""
+    from scipy.optimize import linprog
+
+    h = 2
+    table = step_network_measure(MLP(n, (h,), "step", GaussianPrior()), encoding).table()
+    x = boolean_inputs(n, encoding)
+    names = [f"w{j}{i}" for j in range(1, h + 1) for i in range(1, n + 1)] + [f"b{j}" for j in range(1, h + 1)]
+    names += [f"v{j}" for j in range(1, h + 1)] + ["c"]
+    index = {name: k for k, name in enumerate(names)}
+    rng = np.random.default_rng(3)
+
+    def network(params):      # params (S, len(names)) -> truth tables as strings
+        w = params[:, :h * n].reshape(-1, h, n)
+        b = params[:, h * n:h * n + h]
+        v, c = params[:, h * n + h:h * n + 2 * h], params[:, -1]
+        hid = (np.einsum("shn,mn->smh", w, x) + b[:, None, :] > 0).astype(float)
+        out = (np.einsum("smh,sh->sm", hid, v) + c[:, None]) > 0
+        return ["".join("1" if o else "0" for o in row) for row in out]
+
+    rows = table.sample(min(len(table), 12), random_state=1) if n == 3 else table
+    for _, row in rows.iterrows():
+        conds = _parse_conditions(row["conditions"])
+        assert len(conds) == row["n_conditions"]
+        g = np.zeros((len(conds), len(names)))
+        for k, (coeffs, sign) in enumerate(conds):
+            for name, a in coeffs.items():
+                g[k, index[name]] = sign * a
+        hidden, out = row["witness"].split(" -> ")
+        units = [list(map(int, u.split())) for u in hidden.split(" / ")]
+        witness = np.array([u[i] for u in units for i in range(n)] + [u[n] for u in units]
+                           + list(map(int, out.split())), dtype=float)
+        assert (g @ witness > 0).all()
+        points = np.concatenate([witness + 0.3 * rng.standard_normal((4000, len(names))),
+                                 rng.standard_normal((20000, len(names)))])
+        inside = points[(points @ g.T > 0).all(axis=1)]
+        assert len(inside) > 0
+        assert set(network(inside)) == {row["function"]}
+        for k in range(len(conds)):       # flip condition k alone: still feasible iff it is irredundant
+            a_ub = np.vstack([np.delete(-g, k, axis=0), g[k:k + 1]])
+            res = linprog(np.zeros(len(names)), A_ub=a_ub, b_ub=-np.ones(len(conds)),
+                          bounds=[(None, None)] * len(names), method="highs")
+            assert res.status == 0, (row["function"], k)
+
+
 def test_too_large_names_the_count_and_points_to_sampling():
     with pytest.raises(PfmapError) as exc:
         check_step_network(MLP(3, (4,), "step"))
