@@ -66,8 +66,10 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
         rows["method"] = ["box volume (exact)"] * len(vols)
     else:
         if arch.n > MAX_GAUSSIAN_N:
+            box = (f"; `--prior uniform` gives exact box volumes up to n = {MAX_BOX_N}"
+                   if arch.n <= MAX_BOX_N else "")
             raise PfmapError(f"certified Gaussian measures run for n <= {MAX_GAUSSIAN_N}; for n = {arch.n} use "
-                             f"`pfmap sample perceptron --n {arch.n}` {hint}")
+                             f"`pfmap sample perceptron --n {arch.n}` {hint}{box}")
         from .gaussian import perceptron_gaussian_measures
 
         measures = perceptron_gaussian_measures(regions, prior)

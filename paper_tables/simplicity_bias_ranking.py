@@ -1,8 +1,9 @@
 """Which complexity measure best predicts volume? Rankings on exact perceptron tables and a sampled 7-40-40-1 net.
 
 Tables: the exact Gaussian (all parameters N(0,1)) perceptron tables of
-``geometry.perceptron_table`` for n = 2..4 (n = 5 is tried and reported when
-the geometry engine cannot give its volumes), and a sampled table of the
+``geometry.perceptron_table`` for n = 2..4, the exact uniform-box table for
+n = 5 (no certified Gaussian measures there; 94,572 functions, a few
+minutes), and a sampled table of the
 Valle-Pérez et al. (2019) network 7-40-40-1 ReLU, weights N(0, 1/fan_in),
 biases N(0, 1), from ``montecarlo.sample``.  For each, ``pfmap.bias``
 computes Spearman's rho and Kendall's tau of log P with every measure, the
@@ -28,7 +29,7 @@ import time
 
 import pandas as pd
 
-from pfmap import MLP, GaussianPrior, PfmapError
+from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior
 from pfmap.bias import bias_analysis
 
 PUBLISHED_SIGNS_NET = ("k_lz", "boolean_complexity", "entropy", "critical_sample_ratio")
@@ -36,12 +37,16 @@ PUBLISHED_SIGNS_PERCEPTRON = ("entropy",)
 
 
 def exact_table(n: int):
+    """The exact table and its prior's name: Gaussian N(0,1) where certified measures exist (n <= 4), else the
+    uniform box [-1,1]^(n+1) (exact volumes, n = 5 in a few minutes)."""
     from geometry import perceptron as exact
 
-    limit = getattr(exact, "MAX_GAUSSIAN_N", None)
-    if limit is not None and n > limit:  # fail before enumerating the regions, which alone takes minutes at n = 5
-        raise PfmapError(f"geometry gives certified Gaussian measures for n <= {limit}")
-    return exact.perceptron_table(n, GaussianPrior())
+    if n <= exact.MAX_GAUSSIAN_N:
+        return exact.perceptron_table(n, GaussianPrior()), "gaussian N(0,1)"
+    if n <= exact.MAX_BOX_N:
+        return exact.perceptron_table(n, UniformPrior()), "uniform box [-1,1]"
+    raise PfmapError(f"geometry gives certified Gaussian measures for n <= {exact.MAX_GAUSSIAN_N} and exact "
+                     f"box volumes for n <= {exact.MAX_BOX_N}")
 
 
 def sample_table(arch, samples: int, seed: int):
@@ -69,8 +74,8 @@ def sign_checks(label: str, ranking: pd.DataFrame, measures, published: str, inf
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-n", type=int, default=5, help="largest exact perceptron (default 5, reported when "
-                        "geometry cannot give its volumes)")
+    parser.add_argument("--max-n", type=int, default=5, help="largest exact perceptron (default 5, under the "
+                        "uniform box; reported when geometry cannot give its volumes)")
     parser.add_argument("--samples", default="1e7", help="networks for the 7-40-40-1 table (0: skip; default 1e7)")
     parser.add_argument("--min-count", type=int, default=1, help="sampled table: drop functions seen fewer times")
     parser.add_argument("--seed", type=int, default=0)
@@ -83,18 +88,19 @@ def main(argv=None) -> int:
     for n in range(2, args.max_n + 1):
         start = time.perf_counter()
         try:
-            table = exact_table(n)
+            table, prior_name = exact_table(n)
         except PfmapError as exc:
             print(f"\n## exact perceptron n = {n}: not available ({exc})")
             continue
         report = bias_analysis(table)
-        show(f"exact perceptron n = {n}, gaussian N(0,1): {len(table)} functions, "
+        show(f"exact perceptron n = {n}, {prior_name}: {len(table)} functions, "
              f"{time.perf_counter() - start:.0f} s", report)
         # informational: Mingard et al.'s low-entropy bias is about P(T), aggregated over functions, so a
         # per-function rank correlation need not be negative at small n
         sign_checks(f"perceptron n = {n}", report.ranking, PUBLISHED_SIGNS_PERCEPTRON,
                     "published for P(T), not per function: low entropy favoured; informational", informational=True)
-        columns[f"perceptron n={n}"] = report.ranking.set_index("measure")["spearman"]
+        label = f"perceptron n={n}" + ("" if prior_name.startswith("gaussian") else " (box)")
+        columns[label] = report.ranking.set_index("measure")["spearman"]
     if samples > 0:
         arch = MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=args.sigma_w, sigma_b=args.sigma_b,
                                                               fan_in_scaling=True))

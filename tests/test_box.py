@@ -35,6 +35,7 @@ def test_one_input_closed_form(a_w, a_b):
 @pytest.mark.parametrize("n,encoding,bias,a_w,a_b", [
     (3, "01", True, 1, 1), (3, "pm1", True, 2, Fraction(1, 2)), (3, "01", False, 1, 1),
     (4, "01", True, 1, 1), (4, "pm1", True, Fraction(3, 7), 2), (4, "01", False, 1, 1), (4, "pm1", False, 1, 1),
+    (5, "01", False, 1, 1), (5, "pm1", False, Fraction(2, 3), 1),
 ])
 def test_volumes_partition_the_box_exactly(n, encoding, bias, a_w, a_b):
     reg = perceptron_regions(n, encoding, bias)
@@ -43,7 +44,7 @@ def test_volumes_partition_the_box_exactly(n, encoding, bias, a_w, a_b):
     assert all(v > 0 for v in vols)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_mingard_theorem_4_1_box(n):
     # no bias, reflection-symmetric weights: P(T = t) = 2^-n for every t (Mingard et al. 2019, Thm 4.1)
     reg = perceptron_regions(n, "01", bias=False)
@@ -103,3 +104,15 @@ def test_monte_carlo_agrees_with_exact_volumes():
 def test_single_cone_fraction_by_hand():
     # the first orthant of the plane is a quarter of any centred box
     assert cone_box_fraction([[1, 0], [0, 1]], [Fraction(2, 3), 5]) == Fraction(1, 4)
+
+
+def test_five_inputs_with_bias_sampled_regions_match_float_volumes():
+    # n = 5 with bias (6 dimensions): a seeded choice of regions with few conditions (the whole table takes
+    # minutes and sums to exactly 1, checked by hand), each against brute-force vertices and Qhull
+    reg = perceptron_regions(5, "01")
+    rng = np.random.default_rng(11)
+    few = np.flatnonzero(reg.n_conditions <= 7)
+    s = [1] * 5 + [Fraction(1, 2)]
+    for i in rng.choice(few, 6, replace=False):
+        exact = cone_box_fraction(reg.cone(i), s)
+        assert float(exact) == pytest.approx(_float_volume(reg.cone(i), s), rel=1e-9, abs=1e-15)
