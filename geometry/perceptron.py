@@ -13,7 +13,8 @@ from pfmap.tables import sort_table
 from .arrangement import check_enumerable, perceptron_regions
 from .box import MAX_BOX_N, perceptron_box_volumes
 
-MAX_GAUSSIAN_N = 4
+MAX_GAUSSIAN_N = 4            # with bias; without bias one more (the cones have n parameters, not n + 1)
+MAX_GAUSSIAN_N_NO_BIAS = 5
 
 
 def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, encoding: str = "01",
@@ -65,10 +66,12 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
         rows["error"] = [0.0] * len(vols)
         rows["method"] = ["box volume (exact)"] * len(vols)
     else:
-        if arch.n > MAX_GAUSSIAN_N:
+        limit = MAX_GAUSSIAN_N if prior.bias else MAX_GAUSSIAN_N_NO_BIAS
+        if arch.n > limit:
             box = (f"; `--prior uniform` gives exact box volumes up to n = {MAX_BOX_N}"
                    if arch.n <= MAX_BOX_N else "")
-            raise PfmapError(f"certified Gaussian measures run for n <= {MAX_GAUSSIAN_N}; for n = {arch.n} use "
+            raise PfmapError(f"certified Gaussian measures run for n <= {MAX_GAUSSIAN_N} with bias "
+                             f"(n <= {MAX_GAUSSIAN_N_NO_BIAS} without); for n = {arch.n} use "
                              f"`pfmap sample perceptron --n {arch.n}` {hint}{box}")
         from .gaussian import perceptron_gaussian_measures
 

@@ -95,6 +95,7 @@ def test_closed_forms_sum_to_one(n, encoding, bias, sigma_w, sigma_b):
     (4, "pm1", True, GaussianPrior()),
     (4, "01", False, GaussianPrior(bias=False)),
     (4, "pm1", False, GaussianPrior(sigma_w=Fraction(7, 5), bias=False)),
+    (5, "pm1", False, GaussianPrior(bias=False)),
 ])
 def test_certified_measures_sum_to_one(n, encoding, bias, prior):
     reg = perceptron_regions(n, encoding, bias)
@@ -116,7 +117,7 @@ def test_n4_with_bias_sums_to_one_and_meets_the_bound(n4_01_bias):
     assert m["0" * 16].probability == m["1" * 16].probability == max(x.probability for x in measures)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_mingard_theorem_4_1_gaussian(n):
     """No bias, {0,1}^n, symmetric weights: P(T = t) = 2^-n for every number of ones t (Mingard et al. 2019)."""
     reg = perceptron_regions(n, "01", bias=False)
