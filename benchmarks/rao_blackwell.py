@@ -6,6 +6,7 @@ Run by hand (not part of the tests):
     python benchmarks/rao_blackwell.py --prior uniform
     python benchmarks/rao_blackwell.py --n 3 --widths 2 --samples 5e4
     python benchmarks/rao_blackwell.py --sampler mc                     # RB with independent hidden draws
+    python benchmarks/rao_blackwell.py --n 3 --widths 3 --no-bias       # 3-3-1 without biases: dimension 3
 
 For each of ``--repeats`` seeds it times one Rao–Blackwellised estimate
 (``geometry.relu_networks.rao_blackwell``, hidden layer sampled, output
@@ -22,15 +23,19 @@ reported standard error, and the ratio recomputed with that spread
 first.
 
 Measured (2-core AMD EPYC, November 2026; 2e5 hidden samples, 8 seeds):
-2-2-1 relu, gaussian prior: worst function (xor) 12.1x narrower at equal
-time (10.8x from the spread across seeds), common functions 20-67x; with
-independent hidden draws (``--sampler mc``) the worst is 3.7x, so the
-randomised QMC is half of the gain.  Output layers of dimension 4
-(``--widths 3``: 2-3-1, 3-3-1 with bias) have no closed-form cell measure
-(a Gaussian cone in R^4 is a volume on S^3); the cubature costs 1.6 ms
-(2-3-1) and 6.5 ms (3-3-1) per hidden sample against 0.44 us per plain
-network, and there plain sampling wins: ratio 0.1-0.3 (2-3-1, 2048 hidden
-samples, 4 seeds).
+
+* 2-2-1 relu, gaussian prior: worst function (xor) 12.1x narrower at equal
+  time (10.8x from the spread across seeds), common functions 20-67x; with
+  independent hidden draws (``--sampler mc``) the worst is 3.7x.
+* 2-2-1 tanh: worst 35.4x; 2-2-1 relu under the uniform prior: worst 13.2x.
+* Without biases three hidden units keep the output layer in dimension 3
+  (``--widths 3 --no-bias``): 2-3-1 relu worst 6.0x at 2e5 hidden samples,
+  9.5x at 1e6 (the randomised QMC gains with N).
+* Output layers of dimension 4 (``--widths 3``: 2-3-1, 3-3-1 with bias) have
+  no closed-form cell measure (a Gaussian cone in R^4 is a volume on S^3);
+  the cubature costs 1.6 ms (2-3-1) and 6.5 ms (3-3-1) per hidden sample
+  against 0.44 us per plain network, and there plain sampling wins: ratio
+  0.1-0.3 (2-3-1, 2048 hidden samples, 4 seeds).
 """
 
 from __future__ import annotations
@@ -65,12 +70,13 @@ def main() -> None:
     parser.add_argument("--widths", default="2")
     parser.add_argument("--activation", default="relu")
     parser.add_argument("--prior", default="gaussian")
+    parser.add_argument("--no-bias", action="store_true", help="no biases (the output layer loses a dimension)")
     parser.add_argument("--samples", default="2e5", help="hidden samples per Rao-Blackwell run (default 2e5)")
     parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--sampler", default="rqmc", choices=["rqmc", "mc"])
     args = parser.parse_args()
 
-    arch = MLP(args.n, args.widths, args.activation, make_prior(args.prior))
+    arch = MLP(args.n, args.widths, args.activation, make_prior(args.prior, bias=not args.no_bias))
     samples = int(float(args.samples))
     rao_blackwell(arch, 64, sampler=args.sampler)            # compile
     sample(arch, 10_000, seed=0, workers=1)                  # compile
