@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     kinds = cv.add_subparsers(dest="arch", metavar="ARCH", parser_class=OneLineParser)
     kinds.required = True
     p = kinds.add_parser("perceptron", help="a single threshold unit")
-    p.add_argument("--n", required=True, help="number of inputs (n <= 4)")
+    p.add_argument("--n", required=True, help="number of inputs (n <= 4; 5 for the uniform box or without bias)")
     add_prior_options(p)
     add_encoding_option(p)
     add_sampling_options(p)

@@ -21,7 +21,8 @@ def register(subparsers) -> None:
                          description="One row per threshold function: probability, exact value (Fraction "
                                      "for the box, sympy expression in dimension 3), error bound, irredundant "
                                      "half-space conditions.")
-    p.add_argument("--n", required=True, help="number of inputs (exact tables: n <= 4; regions only: n <= 5)")
+    p.add_argument("--n", required=True, help="number of inputs (exact tables: Gaussian n <= 4, or 5 without bias; "
+                   "uniform box and regions only: n <= 5)")
     add_prior_options(p)
     add_encoding_option(p)
     p.add_argument("--conditions-only", action="store_true",
