@@ -18,11 +18,12 @@ Examples
 """
 
 from .counts import TableCounter
-from .driver import sample, sample_counts
+from .driver import sample, sample_counts, sample_to_folder
 from .rng import chunk_key, draw_parameters
 from .run import DEFAULT_CHUNK_SIZE, load_run
 from .sampler import BACKENDS, NetworkLayout, sample_tables, tables_from_parameters
 from .table import volume_table, wilson_interval
 
 __all__ = ["BACKENDS", "DEFAULT_CHUNK_SIZE", "NetworkLayout", "TableCounter", "chunk_key", "draw_parameters",
-           "load_run", "sample", "sample_counts", "sample_tables", "tables_from_parameters", "volume_table", "wilson_interval"]
+           "load_run", "sample", "sample_counts", "sample_tables", "sample_to_folder", "tables_from_parameters",
+           "volume_table", "wilson_interval"]

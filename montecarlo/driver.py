@@ -15,7 +15,8 @@ from pfmap.errors import PfmapError
 from pfmap.inputs import InputSet
 
 from .counts import TableCounter
-from .run import RunFolder, count_chunk, final_table, prepare, write_final
+from .run import RunFolder, count_chunk, final_attrs, final_table, prepare, write_final
+from .table import write_volume_parquet
 
 
 def sample(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk_size=None, out=None,
@@ -53,6 +54,38 @@ def sample(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk
     if folder is not None:
         write_final(folder, df)
     return df
+
+
+def sample_to_folder(arch, samples, out, seed=0, inputs=None, backend=None, device="cpu", chunk_size=None,
+                     workers=None, dask=False, scheduler=None, progress=False, stats=None, batch=1 << 20) -> int:
+    """Like ``sample(..., out=out)``, but write ``out/table.parquet`` in batches and return its number of rows.
+
+    The same run, chunks and table as :func:`sample` (rows, order, columns,
+    metadata; ``montecarlo.load_run(out)`` reads it), without holding every
+    truth-table string at once: what ``pfmap sample ... --out DIR`` uses, so
+    that a 10^8-sample run with tens of millions of distinct functions fits
+    in a few GB.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pfmap import Perceptron
+    >>> from montecarlo import load_run
+    >>> folder = tempfile.mkdtemp() + "/run"
+    >>> sample_to_folder(Perceptron(2), 2000, folder, seed=1)
+    14
+    >>> load_run(folder)["count"].tolist() == sample(Perceptron(2), 2000, seed=1)["count"].tolist()
+    True
+    """
+    if out is None:
+        raise PfmapError("sample_to_folder needs a run folder (out)")
+    config, total, input_set, folder, backend = _run(arch, samples, seed, inputs, backend, device, chunk_size, out,
+                                                     workers, dask, scheduler, progress, stats)
+    attrs = final_attrs(config, len(total), backend)
+    keys, counts = total.items()
+    del total
+    return write_volume_parquet(folder.path / "table.parquet", keys, counts, config["samples"], input_set.size,
+                                attrs, batch)
 
 
 def sample_counts(arch, samples, seed=0, inputs=None, backend=None, device="cpu", chunk_size=None, out=None,

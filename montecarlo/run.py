@@ -200,14 +200,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def final_attrs(config: dict, distinct: int, backend: str) -> dict:
+    """The ``df.attrs["pfmap"]`` of a finished run's table."""
+    return {"engine": "montecarlo", "architecture": config["architecture"], "description": config["description"],
+            "prior": config["architecture"]["prior"], "inputs": config["inputs"], "seed": config["seed"],
+            "samples": config["samples"], "chunk_size": config["chunk_size"], "backend": backend,
+            "stream": config["stream"], "distinct": distinct, "interval": "wilson 95%",
+            "pfmap_version": __version__}
+
+
 def final_table(config: dict, counter: TableCounter, input_set: InputSet, backend: str):
-    attrs = {"engine": "montecarlo", "architecture": config["architecture"], "description": config["description"],
-             "prior": config["architecture"]["prior"], "inputs": config["inputs"], "seed": config["seed"],
-             "samples": config["samples"], "chunk_size": config["chunk_size"], "backend": backend,
-             "stream": config["stream"], "distinct": len(counter), "interval": "wilson 95%",
-             "pfmap_version": __version__}
     keys, counts = counter.items()
-    return volume_table(keys, counts, config["samples"], input_set.size, attrs)
+    return volume_table(keys, counts, config["samples"], input_set.size, final_attrs(config, len(counter), backend))
 
 
 def load_run(path):

@@ -82,11 +82,16 @@ def run_sample(args) -> int:
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise PfmapError(f"--out {args.out} is a file; give a run folder (new, empty, or an earlier run's)")
     arch = MLP(n, args.widths, args.activation, prior) if args.mlp else Perceptron(n, prior)
-    from montecarlo import sample
+    from montecarlo import sample, sample_to_folder
 
-    df = sample(arch, samples, seed=seed, inputs=encoding, backend=args.backend, device=args.device,
-                chunk_size=chunk_size, out=args.out, workers=workers, dask=args.dask, scheduler=args.scheduler,
-                progress=False if args.quiet else "auto")
+    run = dict(seed=seed, inputs=encoding, backend=args.backend, device=args.device, chunk_size=chunk_size,
+               workers=workers, dask=args.dask, scheduler=args.scheduler, progress=False if args.quiet else "auto")
+    if args.out is not None and (args.format is None or fmt == "parquet"):
+        # only the run folder's table: written in batches, never all truth-table strings at once
+        rows = sample_to_folder(arch, samples, args.out, **run)
+        print(f"wrote {rows} rows to {Path(args.out) / 'table.parquet'} (run folder {args.out})", file=sys.stderr)
+        return 0
+    df = sample(arch, samples, out=args.out, **run)
     if args.out is None:
         sys.stdout.write(write_table(df, None, fmt))
         return 0
