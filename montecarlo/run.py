@@ -214,8 +214,12 @@ def final_table(config: dict, counter: TableCounter, input_set: InputSet, backen
     return volume_table(keys, counts, config["samples"], input_set.size, final_attrs(config, len(counter), backend))
 
 
-def load_run(path):
+def load_run(path, top: int | None = None):
     """The volume table of a finished run folder (``DIR/table.parquet``) as a DataFrame.
+
+    ``top``: only the ``top`` most probable functions (the table is stored
+    in that order), read batch by batch: a 10^8-sample table can hold tens
+    of millions of rows.
 
     Examples
     --------
@@ -226,6 +230,8 @@ def load_run(path):
     >>> df = sample(Perceptron(2), 1000, out=folder)
     >>> load_run(folder)["count"].tolist() == df["count"].tolist()
     True
+    >>> load_run(folder, top=2)["function"].tolist() == df["function"][:2].tolist()
+    True
 
     References
     ----------
@@ -234,7 +240,28 @@ def load_run(path):
     table = Path(path) / "table.parquet"
     if not table.is_file():
         raise PfmapError(f"{path} has no table.parquet yet; rerun the same 'pfmap sample' command to finish it")
-    return read_table(table)
+    if top is None:
+        return read_table(table)
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
+        raise PfmapError(f"top must be a whole number >= 0; got {top!r}")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(table)
+        batches, rows = [], 0
+        for batch in handle.iter_batches(batch_size=max(1, min(int(top), 1 << 16))):
+            if rows >= top:
+                break
+            batches.append(batch.slice(0, int(top) - rows))
+            rows += len(batches[-1])
+        df = pa.Table.from_batches(batches, schema=handle.schema_arrow).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise PfmapError(f"cannot read {table}: {exc}; rerun the same 'pfmap sample' command to rebuild it") from None
+    raw = (handle.schema_arrow.metadata or {}).get(b"pfmap")
+    if raw:
+        df.attrs["pfmap"] = json.loads(raw)
+    return df
 
 
 def write_final(folder: RunFolder, df) -> Path:

@@ -147,3 +147,16 @@ def test_streamed_folder_table_equals_the_in_memory_table(tmp_path):
     # and the same through a resumed run of sample() on the same folder
     again = sample(arch, 3000, seed=5, chunk_size=1000, out=tmp_path / "run")
     pd.testing.assert_frame_equal(again, expected, check_dtype=False)
+
+
+def test_load_run_top_reads_the_head(tmp_path):
+    from montecarlo import sample_to_folder
+
+    sample_to_folder(Perceptron(4), 5000, tmp_path / "run", seed=2, batch=10)
+    full = load_run(tmp_path / "run")
+    for k in (0, 1, 7, len(full), len(full) + 5):
+        head = load_run(tmp_path / "run", top=k)
+        pd.testing.assert_frame_equal(head, full.head(k).reset_index(drop=True), check_dtype=False)
+    assert load_run(tmp_path / "run", top=3).attrs["pfmap"]["samples"] == 5000
+    with pytest.raises(PfmapError, match="top must be a whole number"):
+        load_run(tmp_path / "run", top=-1)
