@@ -54,11 +54,13 @@ import numba
 import numpy as np
 
 from .output_cells_3d import _PARALLEL, box_cells, girard_cells
+from .output_cells_4d import gaussian_cells_4d, plackett_rule
 from .simplex_cones import _STACK, _cubature_rules, _det3, gaussian_cone_measure
 
 MAX_DIMENSION = 4
 _CAPACITY = 1 << 14
 _TOLERANCE = 1e-12            # relative: a vertex this close to a hyperplane lies on it
+_PLACKETT = plackett_rule()     # nodes and weights for the dimension-4 Gaussian kernel
 _NEGLIGIBLE = 1e-15           # a cell measure below this is rounding residue of a measure-zero piece
 
 
@@ -313,11 +315,13 @@ def workspace(m, d, nv, capacity):
 
 
 @numba.njit(cache=True)
-def measure_sample(g, gaussian, ws, init, init_axis, rule_points, rule_weights, probs, fast=True):
+def measure_sample(g, gaussian, ws, init, init_axis, rule_points, rule_weights, probs, fast=True,
+                   plackett_nodes=None, plackett_weights=None):
     """Add the conditional law of the function given normals ``g`` (m, d) to ``probs``.
 
-    Dimension 3 goes to the fast kernels of :mod:`geometry.output_cells_3d`, the others to the simplex
-    cutting here.  Returns the number of pieces used, or -1 when the workspace is too small.
+    Dimension 3 goes to the fast kernels of :mod:`geometry.output_cells_3d`, Gaussian dimension 4 with at
+    most four distinct planes to :mod:`geometry.output_cells_4d` (given the Plackett rule), the others to
+    the simplex cutting here.  Returns the number of pieces used, or -1 when the workspace is too small.
     """
     (buf_a, buf_b, code_a, code_b, axis_a, axis_b, pts, side, vals, stack, raw, unit, plane, orient,
      through, angles, seen, poly_a, poly_b, pos_bits, neg_bits, touched) = ws
@@ -327,6 +331,12 @@ def measure_sample(g, gaussian, ws, init, init_axis, rule_points, rule_weights, 
     if d == 3 and fast:
         return box_cells(g, probs, seen, touched, raw, unit, plane, orient, poly_a, code_a, axis_a, poly_b[0],
                          vals, pos_bits, neg_bits)
+    if d == 4 and gaussian and fast and plackett_nodes is not None:
+        used = gaussian_cells_4d(g, probs, seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits,
+                                 touched, np.empty((g.shape[0], 3)), np.empty((4, 4)), plackett_nodes,
+                                 plackett_weights)
+        if used >= 0:
+            return used
     return _sample_cells(g, gaussian, init, init_axis, rule_points, rule_weights,
                          buf_a, code_a, axis_a, buf_b, code_b, axis_b, probs, pts, side, vals, stack)
 
@@ -350,14 +360,15 @@ def flush_sample(probs, ws, total, total_sq, support, dense, row, keep_dense):
 
 @numba.njit(cache=True)
 def _accumulate(normals, gaussian, init, init_axis, rule_points, rule_weights, capacity,
-                total, total_sq, support, dense, keep_dense, fast):
+                total, total_sq, support, dense, keep_dense, fast, plackett_nodes, plackett_weights):
     """Sums of P, P^2 and support counts per function over samples of normals; -1 when out of room."""
     n_samples, m, d = normals.shape
     ws = workspace(m, d, init.shape[1], capacity)
     probs = np.zeros(len(total))
     most = 0
     for b in range(n_samples):
-        used = measure_sample(normals[b], gaussian, ws, init, init_axis, rule_points, rule_weights, probs, fast)
+        used = measure_sample(normals[b], gaussian, ws, init, init_axis, rule_points, rule_weights, probs, fast,
+                              plackett_nodes, plackett_weights)
         if used < 0:
             return -1
         most = max(most, used)
@@ -400,7 +411,7 @@ def conditional_function_law(normals: np.ndarray, gaussian: bool, *, dense: bool
     capacity = _CAPACITY
     while True:
         used = _accumulate(normals, bool(gaussian), init, init_axis, rule_points, rule_weights, capacity,
-                           total, total_sq, support, law, dense, method == "auto")
+                           total, total_sq, support, law, dense, method == "auto", *_PLACKETT)
         if used >= 0:
             break
         capacity *= 4

@@ -126,3 +126,67 @@ def test_interval_coverage_against_exact_values(sampler):
         inside += int(((low[f] <= p) & (p <= high[f])).sum())
     coverage = inside / (40 * len(f))
     assert 0.90 <= coverage <= 0.99    # binomial(320, 0.95): P(outside [0.90, 0.99]) < 1e-3
+
+
+def _relu_features(n_samples, widths, seed, extra_zero=False):
+    rng = np.random.default_rng(seed)
+    x = boolean_inputs(2).astype(float)
+    w, b = rng.standard_normal((n_samples, widths, 2)), rng.standard_normal((n_samples, widths))
+    h = np.maximum(np.einsum("xi,kji->kxj", x, w) + b[:, None, :], 0)
+    parts = [h] + ([np.zeros((n_samples, 4, 1))] if extra_zero else []) + [np.full((n_samples, 4, 1), 0.8)]
+    return np.concatenate(parts, axis=2)
+
+
+def test_dimension_4_orthant_kernel_matches_certified_orthant_probabilities():
+    """Four independent planes: every cell against geometry.orthant's certified value (Plackett's reduction in
+    ball arithmetic) for the same exact rational normals."""
+    from fractions import Fraction
+
+    from geometry.orthant import orthant_probability
+
+    g = _relu_features(200, 3, seed=4)
+    generic = [s for s in range(len(g)) if np.linalg.matrix_rank(g[s]) == 4][:5]
+    assert len(generic) == 5
+    exact = np.array([[[Fraction(v).limit_denominator(10**6) for v in row] for row in g[s]] for s in generic],
+                     dtype=object)
+    law = conditional_function_law(exact.astype(float), True, dense=True)[3]
+    for s in range(len(generic)):
+        for signs in (0b0000, 0b1111, 0b0110, 0b1011):     # truth table = sign pattern (one plane per input)
+            flip = [1 if (signs >> p) & 1 else -1 for p in range(4)]
+            cov = [[flip[i] * flip[j] * sum(exact[s, i, k] * exact[s, j, k] for k in range(4)) for j in range(4)]
+                   for i in range(4)]
+            assert abs(law[s, signs] - orthant_probability(cov).probability) < 1e-13
+
+
+def test_dimension_4_degenerate_planes_reduce_to_girard():
+    """A hidden unit that is off everywhere leaves the normals in a 3-dimensional subspace: the law must be the
+    2-2-1 net's, from Girard's formula in dimension 3."""
+    g4 = _relu_features(300, 2, seed=5, extra_zero=True)
+    g3 = np.concatenate([g4[:, :, :2], g4[:, :, 3:]], axis=2)
+    law4 = conditional_function_law(g4, True, dense=True)[3]
+    law3 = conditional_function_law(g3, True, dense=True)[3]
+    assert np.abs(law4 - law3).max() < 1e-13
+
+
+def test_two_three_one_relu_estimate_against_plain_sampling():
+    from pfmap.crossval import crossval_mlp
+
+    report = crossval_mlp(MLP(2, (3,), "relu", GaussianPrior()), samples=400_000, seed=3, rb_samples=50_000)
+    assert report.passed, report.summary()
+
+
+def test_dimension_4_fast_kernel_agrees_with_simplex_cutting():
+    """Generic samples, units off everywhere, and units on everywhere (dependent features: the rotated path)
+    against the simplex cutting, whose Grundmann-Moller cubature is good to ~1e-4 here; the fast laws sum
+    to 1 to rounding."""
+    g = _relu_features(300, 3, seed=11)
+    rng = np.random.default_rng(12)
+    x = boolean_inputs(2).astype(float)
+    w = rng.standard_normal((100, 3, 2))
+    on = np.einsum("xi,kji->kxj", x, w) + 4.0 + np.abs(w).sum(axis=2)[:, None, :]   # active at every input
+    g = np.concatenate([g, np.concatenate([on, np.full((100, 4, 1), 0.8)], axis=2)])
+    assert sum(np.linalg.matrix_rank(s) < 4 and (np.abs(s).sum(axis=0) > 0).all() for s in g) >= 100
+    fast = conditional_function_law(g, True, dense=True)[3]
+    slow = conditional_function_law(g, True, dense=True, method="simplices")[3]
+    assert np.abs(fast - slow).max() < 1e-4
+    assert np.abs(fast.sum(axis=1) - 1).max() < 1e-12 and fast.min() >= -1e-15
