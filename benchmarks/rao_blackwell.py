@@ -31,11 +31,16 @@ Measured (2-core AMD EPYC, November 2026; 2e5 hidden samples, 8 seeds):
 * Without biases three hidden units keep the output layer in dimension 3
   (``--widths 3 --no-bias``): 2-3-1 relu worst 6.0x at 2e5 hidden samples,
   9.5x at 1e6 (the randomised QMC gains with N).
-* Output layers of dimension 4 (``--widths 3``: 2-3-1, 3-3-1 with bias) have
-  no closed-form cell measure (a Gaussian cone in R^4 is a volume on S^3);
-  the cubature costs 1.6 ms (2-3-1) and 6.5 ms (3-3-1) per hidden sample
-  against 0.44 us per plain network, and there plain sampling wins: ratio
-  0.1-0.3 (2-3-1, 2048 hidden samples, 4 seeds).
+* Output layers of dimension 4 (``--widths 3``: 2-3-1, 3-3-1 with bias):
+  a Gaussian cone in R^4 is a volume on S^3, with no closed form.  With at
+  most four distinct planes (2-3-1) the cells are sign patterns of four
+  Gaussians, closed forms plus one Plackett integral
+  (:mod:`geometry.output_cells_4d`): 4.8 us per hidden sample (the earlier
+  cubature: 1.6 ms), and the worst function (xor) is 4.8x narrower at 2e5
+  hidden samples, 7.0x at 1e6, 8.1x at 4e6 (6 seeds; the other classes
+  11-38x there): the randomised QMC gains with N.  3-3-1 (eight planes) still
+  uses the cubature, 6.5 ms per hidden sample against 0.44 us per plain
+  network: there plain sampling wins (ratio 0.1-0.3).
 """
 
 from __future__ import annotations
