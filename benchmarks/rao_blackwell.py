@@ -38,7 +38,8 @@ Measured (2-core AMD EPYC, November 2026; 2e5 hidden samples, 8 seeds):
   (:mod:`geometry.output_cells_4d`): 4.8 us per hidden sample (the earlier
   cubature: 1.6 ms), and the worst function (xor) is 4.8x narrower at 2e5
   hidden samples, 7.0x at 1e6, 8.1x at 4e6 (6 seeds; the other classes
-  11-38x there): the randomised QMC gains with N.  3-3-1 (eight planes) still
+  11-38x there), 9.3x at 1.6e7 (4 seeds; 12.7x from the spread; the other
+  classes 17-61x): the randomised QMC gains with N.  3-3-1 (eight planes) still
   uses the cubature, 6.5 ms per hidden sample against 0.44 us per plain
   network: there plain sampling wins (ratio 0.1-0.3).
 """
