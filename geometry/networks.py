@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
-from pfmap.priors import UniformPrior
 
-from .relu_networks import RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table
+from .relu_networks import (RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table,
+                            uses_plackett_kernel)
 from .step_networks import (StepNetworkMeasure, check_step_network, step_network_cases, step_network_measure,
                             step_network_table)
 
@@ -73,7 +73,6 @@ def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None
         return step_network_table(arch, encoding, top=top)
     d = check_rao_blackwell(arch)
     if samples is None:
-        fast = d == 4 and not isinstance(arch.prior, UniformPrior) and (1 << arch.n) <= 4
-        samples = FAST_4D_SAMPLES if fast else DEFAULT_SAMPLES[d]
+        samples = FAST_4D_SAMPLES if uses_plackett_kernel(arch) else DEFAULT_SAMPLES[d]
     return rao_blackwell_table(arch, samples, seed, encoding, confidence=confidence, workers=workers,
                                sampler=sampler, progress=progress)

@@ -311,7 +311,7 @@ def workspace(m, d, nv, capacity):
             np.empty((_STACK + 1, nv, d)), np.empty((m, d)), np.empty((m, d)), np.empty(m, np.int64),
             np.empty(m, np.int64), np.empty(m, np.int64), np.empty(2 * m), np.zeros(1 << m, np.bool_),
             np.empty((capacity, m + 4, 2)), np.empty((capacity, m + 4, 2)), np.empty(m, np.int64),
-            np.empty(m, np.int64), np.empty((1 << m) + 1, np.int64))
+            np.empty(m, np.int64), np.empty((1 << m) + 1, np.int64), np.empty((m, 3)), np.empty((4, 4)))
 
 
 @numba.njit(cache=True)
@@ -324,7 +324,7 @@ def measure_sample(g, gaussian, ws, init, init_axis, rule_points, rule_weights, 
     the simplex cutting here.  Returns the number of pieces used, or -1 when the workspace is too small.
     """
     (buf_a, buf_b, code_a, code_b, axis_a, axis_b, pts, side, vals, stack, raw, unit, plane, orient,
-     through, angles, seen, poly_a, poly_b, pos_bits, neg_bits, touched) = ws
+     through, angles, seen, poly_a, poly_b, pos_bits, neg_bits, touched, g3, corr) = ws
     d = g.shape[1]
     if d == 3 and gaussian and fast:
         return girard_cells(g, probs, seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits, touched)
@@ -333,8 +333,7 @@ def measure_sample(g, gaussian, ws, init, init_axis, rule_points, rule_weights, 
                          vals, pos_bits, neg_bits)
     if d == 4 and gaussian and fast and plackett_nodes is not None:
         used = gaussian_cells_4d(g, probs, seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits,
-                                 touched, np.empty((g.shape[0], 3)), np.empty((4, 4)), plackett_nodes,
-                                 plackett_weights)
+                                 touched, g3, corr, plackett_nodes, plackett_weights)
         if used >= 0:
             return used
     return _sample_cells(g, gaussian, init, init_axis, rule_points, rule_weights,

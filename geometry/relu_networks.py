@@ -144,9 +144,8 @@ def _rao_blackwell_batch(draws, inputs, widths, weight_scales, bias_scales, gaus
     biases = np.zeros(widest)
     g = np.empty((m, d))
     (buf_a, buf_b, code_a, code_b, axis_a, axis_b, pts, side, vals, stack, raw, unit, plane, orient,
-     through, angles, seen, poly_a, poly_b, pos_bits, neg_bits, touched) = workspace(m, d, init.shape[1], capacity)
-    g3 = np.empty((m, 3))
-    corr = np.empty((4, 4))
+     through, angles, seen, poly_a, poly_b, pos_bits, neg_bits, touched, g3, corr) = workspace(m, d, init.shape[1],
+                                                                                              capacity)
     everything = np.arange(len(total))
     probs = np.zeros(len(total))
     tiny = 2.0 ** -64
@@ -261,7 +260,7 @@ class RaoBlackwellEstimate:
         d = self.arch.widths[-1] + (1 if self.arch.prior.bias else 0)
         if d <= 3 or prior == "box":
             how = "closed form"
-        elif (1 << self.arch.n) <= 4:
+        elif uses_plackett_kernel(self.arch):
             how = "Plackett quadrature"
         else:
             how = "cubature"
@@ -301,6 +300,14 @@ class RaoBlackwellEstimate:
         """Mean over samples of ``sum_f P(f | theta) - 1``: rounding (dimension <= 3, box) or the cubature's
         error (Gaussian, dimension 4); every conditional law sums to 1 exactly."""
         return float(self.total.sum() / self.samples - 1.0)
+
+
+def uses_plackett_kernel(arch: MLP) -> bool:
+    """Whether the output layer is Gaussian, of dimension 4 and sees at most four inputs: then every hidden
+    sample has at most four distinct planes and :mod:`geometry.output_cells_4d` measures it in microseconds
+    (with more inputs most samples need the millisecond cubature)."""
+    d = arch.widths[-1] + (1 if arch.prior.bias else 0)
+    return d == 4 and not isinstance(arch.prior, UniformPrior) and (1 << arch.n) <= 4
 
 
 def check_rao_blackwell(arch: MLP) -> int:

@@ -287,14 +287,15 @@ class StepNetworkMeasure:
         for f, k, v in zip(pair_f.tolist(), pair_k.tolist(), values):
             share = float(self._share(v, self._name(f)))
             text[f].append("{" + ",".join(self._hidden_names(k)) + "}" + f" {100 * share:.3g}%")
-        df = sort_table(pd.DataFrame([
-            {"function": name, "probability": self.probability[name], "exact": self.exact[name],
-             "error": self.error[name], "n_conditions": piece.get(f, ("", "", None))[2],
-             "conditions": piece.get(f, ("", "", None))[1], "n_ones": name.count("1"),
-             "combinations": "; ".join(text[f]), "n_combinations": self._c.n_combinations.get(f, 0),
-             "witness": piece.get(f, ("", "", None))[0],
-             "method": self.method}
-            for name, f in zip(names, ints)]))
+        rows = []
+        for name, f in zip(names, ints):
+            witness, conditions, n_conditions = piece.get(f, ("", "", None))
+            rows.append({"function": name, "probability": self.probability[name], "exact": self.exact[name],
+                         "error": self.error[name], "n_conditions": n_conditions, "conditions": conditions,
+                         "n_ones": name.count("1"), "combinations": "; ".join(text[f]),
+                         "n_combinations": self._c.n_combinations.get(f, 0), "witness": witness,
+                         "method": self.method})
+        df = sort_table(pd.DataFrame(rows))
         df["n_conditions"] = df["n_conditions"].astype("Int64")
         inputs = "{0,1}" if self.encoding == "01" else "{-1,1}"
         df.attrs["pfmap"] = {"engine": "geometry", "architecture": self.arch.to_dict(), "inputs": self.encoding,

@@ -240,28 +240,7 @@ def load_run(path, top: int | None = None):
     table = Path(path) / "table.parquet"
     if not table.is_file():
         raise PfmapError(f"{path} has no table.parquet yet; rerun the same 'pfmap sample' command to finish it")
-    if top is None:
-        return read_table(table)
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
-        raise PfmapError(f"top must be a whole number >= 0; got {top!r}")
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        handle = pq.ParquetFile(table)
-        batches, rows = [], 0
-        for batch in handle.iter_batches(batch_size=max(1, min(int(top), 1 << 16))):
-            if rows >= top:
-                break
-            batches.append(batch.slice(0, int(top) - rows))
-            rows += len(batches[-1])
-        df = pa.Table.from_batches(batches, schema=handle.schema_arrow).to_pandas()
-    except (OSError, pa.ArrowException) as exc:
-        raise PfmapError(f"cannot read {table}: {exc}; rerun the same 'pfmap sample' command to rebuild it") from None
-    raw = (handle.schema_arrow.metadata or {}).get(b"pfmap")
-    if raw:
-        df.attrs["pfmap"] = json.loads(raw)
-    return df
+    return read_table(table, top=top)
 
 
 def write_final(folder: RunFolder, df) -> Path:

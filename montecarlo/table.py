@@ -40,6 +40,14 @@ def wilson_interval(count, samples, z: float = Z95):
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
+def _volume_columns(keys: np.ndarray, counts: np.ndarray, samples: int, length: int) -> dict:
+    """The columns of a volume table for the rows ``keys`` (packed truth tables) seen ``counts`` times."""
+    counts = np.asarray(counts, dtype=np.int64)
+    low, high = wilson_interval(counts, samples)
+    return {"function": words_to_strings(keys, length) if len(counts) else [],
+            "probability": counts / float(samples), "count": counts, "ci_low": low, "ci_high": high}
+
+
 def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int, attrs: dict | None = None) -> pd.DataFrame:
     """The Monte Carlo volume table: ``function, probability, count, ci_low, ci_high``, sorted.
 
@@ -53,16 +61,7 @@ def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int
     ----------
     DESIGN.md's volume table; Wilson, JASA 22 (1927).
     """
-    counts = np.asarray(counts, dtype=np.int64)
-    low, high = wilson_interval(counts, samples)
-    df = pd.DataFrame({
-        "function": words_to_strings(keys, length) if len(counts) else [],
-        "probability": counts / float(samples),
-        "count": counts,
-        "ci_low": low,
-        "ci_high": high,
-    })
-    df = sort_table(df)
+    df = sort_table(pd.DataFrame(_volume_columns(keys, counts, samples, length)))
     if attrs is not None:
         df.attrs["pfmap"] = attrs
     return df
@@ -100,30 +99,23 @@ def write_volume_parquet(path, keys: np.ndarray, counts: np.ndarray, samples: in
     truth-table strings exist one batch at a time: a 10^8-sample run with 6x10^7 distinct functions needs a few
     GB instead of ~20.  Written to ``path.tmp`` and renamed, so ``path`` is never half written.
     """
-    import json
     import os
     from pathlib import Path
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pfmap.tables import _jsonable
-    from pfmap.truthtable import words_to_strings
+    from pfmap.tables import parquet_metadata
 
     path = Path(path)
     counts = np.asarray(counts, dtype=np.int64)
     order = table_order(keys, counts)
     schema = pa.schema([("function", pa.string()), ("probability", pa.float64()), ("count", pa.int64()),
-                        ("ci_low", pa.float64()), ("ci_high", pa.float64())],
-                       metadata={b"pfmap": json.dumps(_jsonable(attrs or {})).encode()})
+                        ("ci_low", pa.float64()), ("ci_high", pa.float64())], metadata=parquet_metadata(attrs or {}))
     tmp = path.with_name(path.name + ".tmp")
     with pq.ParquetWriter(tmp, schema) as writer:
         for start in range(0, max(len(order), 1), batch):
             rows = order[start:start + batch]
-            c = counts[rows]
-            low, high = wilson_interval(c, samples)
-            functions = words_to_strings(keys[rows], length) if len(rows) else []
-            writer.write_table(pa.table([pa.array(functions, pa.string()), pa.array(c / float(samples)),
-                                         pa.array(c), pa.array(low), pa.array(high)], schema=schema))
+            writer.write_table(pa.table(_volume_columns(keys[rows], counts[rows], samples, length), schema=schema))
     os.replace(tmp, path)
     return len(order)

@@ -187,12 +187,42 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
             text[col] = text[col].map(_cell_text)
     table = pa.Table.from_pandas(text, preserve_index=False)
     meta = dict(table.schema.metadata or {})
-    meta[b"pfmap"] = json.dumps(_jsonable(df.attrs.get("pfmap", {}))).encode()
+    meta.update(parquet_metadata(df.attrs.get("pfmap", {})))
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
+def parquet_metadata(attrs: dict) -> dict:
+    """The Parquet schema metadata that carries a table's ``attrs["pfmap"]`` (read back by :func:`read_table`)."""
+    return {b"pfmap": json.dumps(_jsonable(attrs)).encode()}
+
+
+def _read_parquet(path: Path, top: int | None):
+    """A Parquet table with its pfmap metadata; ``top``: only the first ``top`` rows, read batch by batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if top is None:
+        table = pq.read_table(path)
+    else:
+        handle = pq.ParquetFile(path)
+        batches, rows = [], 0
+        for batch in handle.iter_batches(batch_size=max(1, min(top, 1 << 16))):
+            if rows >= top:
+                break
+            batches.append(batch.slice(0, top - rows))
+            rows += len(batches[-1])
+        table = pa.Table.from_batches(batches, schema=handle.schema_arrow)
+    df = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(b"pfmap")
+    if raw:
+        df.attrs["pfmap"] = json.loads(raw)
+    return df
+
+
+def read_table(path: str | os.PathLike, top: int | None = None) -> pd.DataFrame:
     """Read a table written by pfmap (CSV, Parquet or JSON); ``function`` stays a string.
+
+    ``top`` (Parquet only): the first ``top`` rows, without reading the rest.
 
     Examples
     --------
@@ -206,15 +236,14 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if not path.is_file():
         raise PfmapError(f"no such table file: {path}")
     fmt = table_format(path, None)
+    if top is not None:
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
+            raise PfmapError(f"top must be a whole number >= 0; got {top!r}")
+        if fmt != "parquet":
+            raise PfmapError(f"reading the first rows only works for Parquet tables; {path} is {fmt}")
     try:
         if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-            df = table.to_pandas()
-            raw = (table.schema.metadata or {}).get(b"pfmap")
-            if raw:
-                df.attrs["pfmap"] = json.loads(raw)
+            df = _read_parquet(path, None if top is None else int(top))
         elif fmt == "json":
             data = json.loads(path.read_text(encoding="utf-8"))
             rows = data["rows"] if isinstance(data, dict) else data
