@@ -24,11 +24,11 @@ import numpy as np
 from flint import arb, ctx
 from scipy.stats import multivariate_normal
 
-from geometry import orthant
-from geometry.arrangement import measure_orbits, perceptron_regions
-from geometry.gaussian import _simplex_covariance, cone_gaussian_measure, perceptron_gaussian_measures, \
+from pfmap.geometry import orthant
+from pfmap.geometry.arrangement import measure_orbits, perceptron_regions
+from pfmap.geometry.gaussian import _simplex_covariance, cone_gaussian_measure, perceptron_gaussian_measures, \
     perceptron_variances
-from geometry.polytope import triangulate_cone
+from pfmap.geometry.polytope import triangulate_cone
 from pfmap import GaussianPrior
 
 

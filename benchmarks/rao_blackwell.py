@@ -52,8 +52,8 @@ import time
 
 import numpy as np
 
-from geometry.relu_networks import rao_blackwell
-from montecarlo import sample
+from pfmap.geometry.relu_networks import rao_blackwell
+from pfmap.montecarlo import sample
 from pfmap import MLP, boolean_inputs, make_prior
 
 

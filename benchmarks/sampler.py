@@ -123,7 +123,7 @@ def _sync(torch, dev):
 
 
 def sampler_rate(backend: str, networks: int, threads=None, device: str = "cpu", stats=None) -> float:
-    from montecarlo import sample_tables
+    from pfmap.montecarlo import sample_tables
 
     sample_tables(ARCH, None, 2048, 1, backend, device=device, threads=threads)  # compile / warm up
     return _best_rate(lambda first, count: sample_tables(ARCH, None, count, 2, backend, first=first, device=device,
@@ -132,7 +132,7 @@ def sampler_rate(backend: str, networks: int, threads=None, device: str = "cpu",
 
 def paired_gemm_and_numba(networks: int, threads=None, stats=None):
     """``SLICES`` back-to-back pairs (one GEMM product, one numba slice): ``[(FLOP/s, networks/s), ...]``."""
-    from montecarlo import sample_tables
+    from pfmap.montecarlo import sample_tables
 
     a = _gemm_matrix()
     sample_tables(ARCH, None, 2048, 1, "numba", threads=threads)
@@ -157,7 +157,7 @@ def cpu_rate(networks: int) -> float:
     """
     code = ("import time\n"
             "from pfmap.architectures import architecture_from_dict\n"
-            "from montecarlo import sample_tables\n"
+            "from pfmap.montecarlo import sample_tables\n"
             f"arch = architecture_from_dict({ARCH.to_dict()!r})\n"
             "sample_tables(arch, None, 2048, 1, 'numba')\n"
             f"size, best = {max(1, int(networks) // SLICES)}, 0.0\n"
@@ -170,7 +170,7 @@ def cpu_rate(networks: int) -> float:
 
 
 def end_to_end_rate(networks: int, threads=None) -> float:
-    from montecarlo import sample
+    from pfmap.montecarlo import sample
 
     sample(ARCH, 4096, seed=1, workers=threads)
     t = time.perf_counter()

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from geometry.networks import network_table, step_network_measure
-from montecarlo import load_run, sample_to_folder
+from pfmap.geometry.networks import network_table, step_network_measure
+from pfmap.montecarlo import load_run, sample_to_folder
 from pfmap import MLP, GaussianPrior, UniformPrior
 from pfmap.crossval import crossval_mlp
 

@@ -3,8 +3,8 @@
 Run: python examples/quickstart.py      (about a minute on two cores)
 """
 
-from geometry.perceptron import perceptron_table
-from montecarlo import sample
+from pfmap.geometry.perceptron import perceptron_table
+from pfmap.montecarlo import sample
 from pfmap import MLP, GaussianPrior, Perceptron, UniformPrior
 from pfmap.bias import bias_analysis
 from pfmap.complexity import add_complexity_columns

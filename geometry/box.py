@@ -91,7 +91,7 @@ def perceptron_box_volumes(regions: PerceptronRegions, prior: UniformPrior | Non
 
     Examples
     --------
-    >>> from geometry.arrangement import perceptron_regions
+    >>> from pfmap.geometry.arrangement import perceptron_regions
     >>> reg = perceptron_regions(2)
     >>> vols = dict(zip(reg.functions, perceptron_box_volumes(reg)))
     >>> vols["0000"], vols["0001"], vols["0111"], sum(vols.values())

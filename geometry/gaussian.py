@@ -206,7 +206,7 @@ def perceptron_variances(regions: PerceptronRegions, prior: GaussianPrior) -> li
 
     Examples
     --------
-    >>> from geometry.arrangement import perceptron_regions
+    >>> from pfmap.geometry.arrangement import perceptron_regions
     >>> perceptron_variances(perceptron_regions(2), GaussianPrior(sigma_w=2, fan_in_scaling=True))
     [Fraction(2, 1), Fraction(2, 1), Fraction(1, 1)]
     """
@@ -225,7 +225,7 @@ def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrio
 
     Examples
     --------
-    >>> from geometry.arrangement import perceptron_regions
+    >>> from pfmap.geometry.arrangement import perceptron_regions
     >>> reg = perceptron_regions(2)
     >>> measures = dict(zip(reg.functions, perceptron_gaussian_measures(reg)))
     >>> measures["0111"].exact, measures["0001"].exact

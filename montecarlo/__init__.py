@@ -11,7 +11,7 @@ intervals.  Modules: ``rng`` (counter-based parameters), ``sampler`` and
 Examples
 --------
 >>> from pfmap import Perceptron
->>> from montecarlo import sample
+>>> from pfmap.montecarlo import sample
 >>> df = sample(Perceptron(1), 1000, seed=0)
 >>> sorted(df["function"])
 ['00', '01', '10', '11']

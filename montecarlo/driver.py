@@ -70,7 +70,7 @@ def sample_to_folder(arch, samples, out, seed=0, inputs=None, backend=None, devi
     --------
     >>> import tempfile
     >>> from pfmap import Perceptron
-    >>> from montecarlo import load_run
+    >>> from pfmap.montecarlo import load_run
     >>> folder = tempfile.mkdtemp() + "/run"
     >>> sample_to_folder(Perceptron(2), 2000, folder, seed=1)
     14

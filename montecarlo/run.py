@@ -225,7 +225,7 @@ def load_run(path, top: int | None = None):
     --------
     >>> import tempfile
     >>> from pfmap import Perceptron
-    >>> from montecarlo import sample
+    >>> from pfmap.montecarlo import sample
     >>> folder = tempfile.mkdtemp() + "/run"
     >>> df = sample(Perceptron(2), 1000, out=folder)
     >>> load_run(folder)["count"].tolist() == df["count"].tolist()

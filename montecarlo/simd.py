@@ -302,7 +302,7 @@ def normal_proposals8(typingctx, words, q, table, scales, out, o):
     Examples
     --------
     >>> import numba, numpy as np
-    >>> from montecarlo import rng
+    >>> from pfmap.montecarlo import rng
     >>> @numba.njit
     ... def first_block(key, out):
     ...     words = np.empty(4, dtype=np.uint64)

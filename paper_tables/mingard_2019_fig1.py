@@ -31,7 +31,7 @@ N_INPUTS = 7
 
 
 def sample_table(arch, samples: int, seed: int):
-    from montecarlo import sample
+    from pfmap.montecarlo import sample
 
     return sample(arch, samples, seed=seed, progress=True)
 

@@ -36,7 +36,7 @@ SIGMA_B = (0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
 def sample_table(arch, samples: int, seed: int):
-    from montecarlo import sample
+    from pfmap.montecarlo import sample
 
     return sample(arch, samples, seed=seed, progress=False)
 

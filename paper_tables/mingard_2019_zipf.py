@@ -40,7 +40,7 @@ SLOPE_TOLERANCE, INTERCEPT_TOLERANCE = 0.05, 0.15
 
 def sample_counts(arch, samples: int, seed: int, out=None) -> np.ndarray:
     """Counts of every distinct function; no table of strings (10^8 samples see tens of millions)."""
-    from montecarlo import sample_counts as run
+    from pfmap.montecarlo import sample_counts as run
 
     _, counts = run(arch, samples, seed=seed, out=out, progress=True)
     return counts

@@ -39,7 +39,7 @@ PUBLISHED_SIGNS_PERCEPTRON = ("entropy",)
 def exact_table(n: int):
     """The exact table and its prior's name: Gaussian N(0,1) where certified measures exist (n <= 4), else the
     uniform box [-1,1]^(n+1) (exact volumes, n = 5 in a few minutes)."""
-    from geometry import perceptron as exact
+    from pfmap.geometry import perceptron as exact
 
     if n <= exact.MAX_GAUSSIAN_N:
         return exact.perceptron_table(n, GaussianPrior()), "gaussian N(0,1)"
@@ -50,7 +50,7 @@ def exact_table(n: int):
 
 
 def sample_table(arch, samples: int, seed: int):
-    from montecarlo import sample
+    from pfmap.montecarlo import sample
 
     return sample(arch, samples, seed=seed, progress=True)
 

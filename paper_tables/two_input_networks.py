@@ -32,8 +32,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from geometry.networks import rao_blackwell_table, step_network_measure
-from geometry.perceptron import perceptron_table
+from pfmap.geometry.networks import rao_blackwell_table, step_network_measure
+from pfmap.geometry.perceptron import perceptron_table
 from pfmap import MLP, GaussianPrior, UniformPrior
 from pfmap.tables import format_table
 
@@ -92,7 +92,7 @@ def check(df: pd.DataFrame, columns: dict, check_samples: int, seed: int) -> lis
     if abs(sum(table["step 2-2-1 gaussian"]) - 1) > 1e-12:
         problems.append("the step 2-2-1 Gaussian measures do not sum to 1")
     try:
-        from montecarlo import sample
+        from pfmap.montecarlo import sample
     except ImportError:  # pragma: no cover - the engine ships with pfmap
         return problems + ["montecarlo is not importable: cannot cross-check the ReLU column"]
     for kind, prior in (("box", UniformPrior()), ("gaussian", GaussianPrior())):

@@ -60,7 +60,7 @@ def plot(counts, path: Path, samples: int, slope: float) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from montecarlo.table import wilson_interval
+    from pfmap.montecarlo.table import wilson_interval
 
     at = thinned_ranks(len(counts))
     ranks = at + 1
@@ -100,8 +100,8 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     import pandas as pd
 
-    from montecarlo import sample_counts
-    from montecarlo.table import wilson_interval
+    from pfmap.montecarlo import sample_counts
+    from pfmap.montecarlo.table import wilson_interval
     from pfmap.truthtable import words_to_strings
 
     start = time.perf_counter()

@@ -182,8 +182,8 @@ def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_
     ----------
     Mingard et al. 2019 (arXiv:1909.11522) sample perceptron tables the same way.
     """
-    from geometry.perceptron import perceptron_table
-    from montecarlo import sample
+    from pfmap.geometry.perceptron import perceptron_table
+    from pfmap.montecarlo import sample
 
     from .architectures import Perceptron
 
@@ -213,8 +213,8 @@ def crossval_mlp(arch, encoding: str = "01", samples: int = 100_000, seed: int =
     C. Mingard et al., arXiv:1909.11522, 2019 (sampled tables of the same kind);
     D. Blackwell, Ann. Math. Stat. 18, 1947 (conditioning reduces variance).
     """
-    from geometry.networks import network_method, network_table
-    from montecarlo import sample
+    from pfmap.geometry.networks import network_method, network_table
+    from pfmap.montecarlo import sample
 
     sampled = sample(arch, samples, seed=seed, inputs=encoding, backend=backend, progress=progress)
     if network_method(arch) == "exact":

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from geometry.arrangement import measure_orbits, perceptron_regions
+from pfmap.geometry.arrangement import measure_orbits, perceptron_regions
 from pfmap import PfmapError, boolean_inputs
 
 # OEIS A000609 (bias, either encoding) and the resonance-arrangement counts (no bias, {0,1}^n)

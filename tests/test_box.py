@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-from geometry.arrangement import perceptron_regions
-from geometry.box import cone_box_fraction, perceptron_box_volumes
+from pfmap.geometry.arrangement import perceptron_regions
+from pfmap.geometry.box import cone_box_fraction, perceptron_box_volumes
 from pfmap import UniformPrior
 
 

@@ -25,8 +25,8 @@ def test_sampled_tables_agree_with_exact(n, kind, bias, encoding):
 
 
 def test_a_wrong_prior_is_detected():
-    from geometry.perceptron import perceptron_table
-    from montecarlo import sample
+    from pfmap.geometry.perceptron import perceptron_table
+    from pfmap.montecarlo import sample
     from pfmap import Perceptron
 
     exact = perceptron_table(3, GaussianPrior(sigma_b=1))

@@ -13,9 +13,9 @@ import sympy
 from flint import arb, ctx
 from scipy.stats import multivariate_normal
 
-from geometry.arrangement import perceptron_regions
-from geometry.polytope import triangulate_cone
-from geometry.gaussian import (cone_gaussian_measure, perceptron_gaussian_measures, perceptron_variances,
+from pfmap.geometry.arrangement import perceptron_regions
+from pfmap.geometry.polytope import triangulate_cone
+from pfmap.geometry.gaussian import (cone_gaussian_measure, perceptron_gaussian_measures, perceptron_variances,
                                triangulated_measure)
 from pfmap import GaussianPrior, PfmapError, UniformPrior
 

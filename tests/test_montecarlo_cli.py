@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pfmap.cli import main
-from montecarlo import load_run, sample
+from pfmap.montecarlo import load_run, sample
 from pfmap import MLP, Perceptron, UniformPrior
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from montecarlo import TableCounter, volume_table, wilson_interval
+from pfmap.montecarlo import TableCounter, volume_table, wilson_interval
 
 
 @pytest.mark.parametrize("words", [1, 2, 3])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from montecarlo import rng
-from montecarlo.rng import LAYERS, ZIG_F, ZIG_R, ZIG_V, ZIG_X, chunk_key, draw_parameters
+from pfmap.montecarlo import rng
+from pfmap.montecarlo.rng import LAYERS, ZIG_F, ZIG_R, ZIG_V, ZIG_X, chunk_key, draw_parameters
 
 
 def test_chunk_key_is_the_seed_sequence_child():

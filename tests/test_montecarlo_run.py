@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from pfmap import MLP, Perceptron, PfmapError
-from montecarlo import load_run, sample
-from montecarlo import run as run_module
-from montecarlo.run import RunFolder, count_chunk, prepare
+from pfmap.montecarlo import load_run, sample
+from pfmap.montecarlo import run as run_module
+from pfmap.montecarlo.run import RunFolder, count_chunk, prepare
 
 ARCH = MLP(3, (6,), "relu")
 
@@ -120,7 +120,7 @@ def test_resume_after_kill(tmp_path):
 
 
 def test_sample_counts_is_the_same_run_as_sample():
-    from montecarlo import sample, sample_counts
+    from pfmap.montecarlo import sample, sample_counts
     from pfmap import MLP, GaussianPrior
     from pfmap.truthtable import words_to_strings
 
@@ -133,7 +133,7 @@ def test_sample_counts_is_the_same_run_as_sample():
 def test_streamed_folder_table_equals_the_in_memory_table(tmp_path):
     """sample_to_folder writes, in batches of 7 rows, exactly the table sample() builds: rows, order, metadata;
     n = 7 gives two 64-bit words per truth table and plenty of ties."""
-    from montecarlo import sample_to_folder
+    from pfmap.montecarlo import sample_to_folder
     from pfmap import GaussianPrior
 
     arch = Perceptron(7, GaussianPrior())
@@ -150,7 +150,7 @@ def test_streamed_folder_table_equals_the_in_memory_table(tmp_path):
 
 
 def test_load_run_top_reads_the_head(tmp_path):
-    from montecarlo import sample_to_folder
+    from pfmap.montecarlo import sample_to_folder
 
     sample_to_folder(Perceptron(4), 5000, tmp_path / "run", seed=2, batch=10)
     full = load_run(tmp_path / "run")

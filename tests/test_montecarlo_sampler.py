@@ -8,8 +8,8 @@ from scipy import stats
 
 from pfmap import MLP, GaussianPrior, Perceptron, UniformPrior, boolean_inputs
 from pfmap.truthtable import words_to_strings
-from montecarlo import chunk_key, draw_parameters, sample_tables
-from montecarlo.sampler import NetworkLayout, tables_from_parameters
+from pfmap.montecarlo import chunk_key, draw_parameters, sample_tables
+from pfmap.montecarlo.sampler import NetworkLayout, tables_from_parameters
 
 ARCHS = [
     (Perceptron(3), None),
@@ -110,7 +110,7 @@ def test_certified_sign_falls_back_in_a_relu_network():
 def test_float32_outputs_are_within_their_certified_bound(arch, inputs):
     # the bound that decides when to recompute in float64, against a float64 forward pass written out here
     from pfmap.inputs import as_input_set
-    from montecarlo.sampler import float32_outputs
+    from pfmap.montecarlo.sampler import float32_outputs
 
     layout = NetworkLayout.of(arch)
     params = draw_parameters(chunk_key(6, 0), 0, 300, layout.scales, layout.gaussian)
@@ -186,7 +186,7 @@ def test_torch_agrees_statistically():
 def test_torch_packing_and_reproducibility():
     torch = pytest.importorskip("torch")
     from pfmap.truthtable import pack_bits
-    from montecarlo.torch_backend import pack_on_device
+    from pfmap.montecarlo.torch_backend import pack_on_device
 
     bits = torch.as_tensor(np.random.default_rng(0).integers(0, 2, size=(5, 130)).astype(bool))
     assert np.array_equal(pack_on_device(torch, bits), pack_bits(bits.numpy()))

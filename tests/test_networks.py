@@ -7,13 +7,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from geometry.arrangement import perceptron_regions
-from geometry.box import perceptron_box_volumes
-from geometry.perceptron import perceptron_table
-from geometry.step_composition import compose_polynomial
-from geometry.step_numeric import compose_numeric
-from geometry.step_units import unit_perceptron
-from geometry.step_networks import check_step_network, step_network_cases, step_network_measure
+from pfmap.geometry.arrangement import perceptron_regions
+from pfmap.geometry.box import perceptron_box_volumes
+from pfmap.geometry.perceptron import perceptron_table
+from pfmap.geometry.step_composition import compose_polynomial
+from pfmap.geometry.step_numeric import compose_numeric
+from pfmap.geometry.step_units import unit_perceptron
+from pfmap.geometry.step_networks import check_step_network, step_network_cases, step_network_measure
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
 
 

@@ -4,10 +4,10 @@ the exact step composition, and plain Monte Carlo."""
 import numpy as np
 import pytest
 
-from geometry.output_cells import conditional_function_law
-from geometry.relu_networks import rao_blackwell, rao_blackwell_table
-from geometry.step_units import orbit_measures, unit_perceptron
-from geometry.step_networks import step_network_measure
+from pfmap.geometry.output_cells import conditional_function_law
+from pfmap.geometry.relu_networks import rao_blackwell, rao_blackwell_table
+from pfmap.geometry.step_units import orbit_measures, unit_perceptron
+from pfmap.geometry.step_networks import step_network_measure
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
 
 
@@ -142,7 +142,7 @@ def test_dimension_4_orthant_kernel_matches_certified_orthant_probabilities():
     ball arithmetic) for the same exact rational normals."""
     from fractions import Fraction
 
-    from geometry.orthant import orthant_probability
+    from pfmap.geometry.orthant import orthant_probability
 
     g = _relu_features(200, 3, seed=4)
     generic = [s for s in range(len(g)) if np.linalg.matrix_rank(g[s]) == 4][:5]

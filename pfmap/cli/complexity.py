@@ -97,7 +97,7 @@ def fill_n_conditions(df, mode: str = "auto"):
                              "and a table of one function length 2**n")
         return df
     try:
-        import geometry
+        from pfmap import geometry
 
         regions = geometry.perceptron_regions(n, encoding="01", bias=True)
     except (ImportError, AttributeError):

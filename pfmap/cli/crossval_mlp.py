@@ -40,7 +40,7 @@ def run_mlp(args) -> int:
     validate_output(args, CROSSVAL_FORMATS)
     if not arch.widths:
         raise PfmapError("--widths lists at least one hidden layer; for none use `pfmap crossval perceptron`")
-    from geometry.networks import check_rao_blackwell, check_step_network, network_method
+    from pfmap.geometry.networks import check_rao_blackwell, check_step_network, network_method
 
     rb_samples = None
     if network_method(arch) == "exact":

@@ -82,7 +82,7 @@ def run_sample(args) -> int:
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise PfmapError(f"--out {args.out} is a file; give a run folder (new, empty, or an earlier run's)")
     arch = MLP(n, args.widths, args.activation, prior) if args.mlp else Perceptron(n, prior)
-    from montecarlo import sample, sample_to_folder
+    from pfmap.montecarlo import sample, sample_to_folder
 
     run = dict(seed=seed, inputs=encoding, backend=args.backend, device=args.device, chunk_size=chunk_size,
                workers=workers, dask=args.dask, scheduler=args.scheduler, progress=False if args.quiet else "auto")

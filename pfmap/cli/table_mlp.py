@@ -63,7 +63,7 @@ def run_mlp(args) -> int:
     validate_output(args, TABLE_FORMATS)
     if not arch.widths:
         raise PfmapError("--widths lists at least one hidden layer; for no hidden layer use `pfmap table perceptron`")
-    from geometry.networks import check_rao_blackwell, check_step_network, network_method, network_table
+    from pfmap.geometry.networks import check_rao_blackwell, check_step_network, network_method, network_table
 
     if network_method(arch) == "exact":
         if args.samples is not None:

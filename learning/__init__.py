@@ -1,0 +1,1 @@
+"""pfmap.learning: the trained and conditioned engine (NNGP kernels, posteriors P_B(f|S), batched SGD P_SGD(f|S))."""
