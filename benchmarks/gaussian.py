@@ -24,11 +24,11 @@ import numpy as np
 from flint import arb, ctx
 from scipy.stats import multivariate_normal
 
-from pfmap.geometry import orthant
-from pfmap.geometry.arrangement import measure_orbits, perceptron_regions
-from pfmap.geometry.gaussian import _simplex_covariance, cone_gaussian_measure, perceptron_gaussian_measures, \
-    perceptron_variances
-from pfmap.geometry.polytope import triangulate_cone
+from pfmap.geometry.cones import orthant
+from pfmap.geometry.perceptron.regions import measure_orbits, perceptron_regions
+from pfmap.geometry.cones.gaussian import simplex_covariance, cone_gaussian_measure
+from pfmap.geometry.perceptron.measures import perceptron_gaussian_measures, perceptron_variances
+from pfmap.geometry.cones.polyhedra import triangulate_cone
 from pfmap import GaussianPrior
 
 
@@ -77,7 +77,7 @@ def main() -> None:
         start = time.perf_counter()
         genz = 0.0
         for simplex in simplices:
-            cov = np.array(_simplex_covariance([ray_list[j] for j in simplex], var), dtype=float)
+            cov = np.array(simplex_covariance([ray_list[j] for j in simplex], var), dtype=float)
             genz += multivariate_normal(np.zeros(len(cov)), cov, abseps=1e-8, releps=1e-8, maxpts=10**7,
                                         seed=np.random.default_rng(0)).cdf(np.zeros(len(cov)))
         genz_s += time.perf_counter() - start

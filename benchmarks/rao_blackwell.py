@@ -9,7 +9,7 @@ Run by hand (not part of the tests):
     python benchmarks/rao_blackwell.py --n 3 --widths 3 --no-bias       # 3-3-1 without biases: dimension 3
 
 For each of ``--repeats`` seeds it times one Rao–Blackwellised estimate
-(``geometry.relu_networks.rao_blackwell``, hidden layer sampled, output
+(``pfmap.geometry.rao_blackwell.estimate.rao_blackwell``, hidden layer sampled, output
 layer integrated exactly, one thread) and gives plain sampling the same
 wall time: ``montecarlo.sample`` (numba backend, one worker), at the rate
 measured in the same run.  Per function it prints the mean half-width of
@@ -35,7 +35,7 @@ Measured (2-core AMD EPYC, November 2026; 2e5 hidden samples, 8 seeds):
   a Gaussian cone in R^4 is a volume on S^3, with no closed form.  With at
   most four distinct planes (2-3-1) the cells are sign patterns of four
   Gaussians, closed forms plus one Plackett integral
-  (:mod:`geometry.output_cells_4d`): 4.8 us per hidden sample (the earlier
+  (:mod:`pfmap.geometry.rao_blackwell.cells_4d`): 4.8 us per hidden sample (the earlier
   cubature: 1.6 ms), and the worst function (xor) is 4.8x narrower at 2e5
   hidden samples, 7.0x at 1e6, 8.1x at 4e6 (6 seeds; the other classes
   11-38x there), 9.3x at 1.6e7 (4 seeds; 12.7x from the spread; the other
@@ -52,7 +52,7 @@ import time
 
 import numpy as np
 
-from pfmap.geometry.relu_networks import rao_blackwell
+from pfmap.geometry.rao_blackwell.estimate import rao_blackwell
 from pfmap.montecarlo import sample
 from pfmap import MLP, boolean_inputs, make_prior
 

@@ -38,7 +38,7 @@ import time
 import numpy as np
 
 from pfmap import MLP, GaussianPrior
-from pfmap.cli.options import parse_count
+from pfmap.validation import parse_count
 
 ARCH = MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=1, sigma_b=1, fan_in_scaling=True))
 FLOPS_PER_NETWORK = 2 * 128 * (7 * 40 + 40 * 40 + 40 * 1)
@@ -125,9 +125,9 @@ def _sync(torch, dev):
 def sampler_rate(backend: str, networks: int, threads=None, device: str = "cpu", stats=None) -> float:
     from pfmap.montecarlo import sample_tables
 
-    sample_tables(ARCH, None, 2048, 1, backend, device=device, threads=threads)  # compile / warm up
-    return _best_rate(lambda first, count: sample_tables(ARCH, None, count, 2, backend, first=first, device=device,
-                                                         threads=threads, stats=stats), networks)
+    sample_tables(ARCH, 2048, seed=1, backend=backend, device=device, threads=threads)  # compile / warm up
+    return _best_rate(lambda first, count: sample_tables(ARCH, count, seed=2, backend=backend, first=first,
+                                                         device=device, threads=threads, stats=stats), networks)
 
 
 def paired_gemm_and_numba(networks: int, threads=None, stats=None):
@@ -135,7 +135,7 @@ def paired_gemm_and_numba(networks: int, threads=None, stats=None):
     from pfmap.montecarlo import sample_tables
 
     a = _gemm_matrix()
-    sample_tables(ARCH, None, 2048, 1, "numba", threads=threads)
+    sample_tables(ARCH, 2048, seed=1, backend="numba", threads=threads)
     size = max(1, networks // SLICES)
     pairs = []
     for s in range(SLICES):
@@ -145,7 +145,7 @@ def paired_gemm_and_numba(networks: int, threads=None, stats=None):
         flops = 2 * a.shape[0] ** 3 / (time.perf_counter() - t)
         time.sleep(_SETTLE)
         t = time.perf_counter()
-        sample_tables(ARCH, None, size, 2, "numba", first=s * size, threads=threads, stats=stats)
+        sample_tables(ARCH, size, seed=2, backend="numba", first=s * size, threads=threads, stats=stats)
         pairs.append((flops, size / (time.perf_counter() - t)))
     return pairs
 
@@ -159,11 +159,11 @@ def cpu_rate(networks: int) -> float:
             "from pfmap.architectures import architecture_from_dict\n"
             "from pfmap.montecarlo import sample_tables\n"
             f"arch = architecture_from_dict({ARCH.to_dict()!r})\n"
-            "sample_tables(arch, None, 2048, 1, 'numba')\n"
+            "sample_tables(arch, 2048, seed=1, backend='numba')\n"
             f"size, best = {max(1, int(networks) // SLICES)}, 0.0\n"
             f"for s in range({SLICES}):\n"
             "    t = time.process_time()\n"
-            "    sample_tables(arch, None, size, 2, 'numba', first=s * size)\n"
+            "    sample_tables(arch, size, seed=2, backend='numba', first=s * size)\n"
             "    best = max(best, size / (time.process_time() - t))\n"
             "print(best)\n")
     return _in_child(code, NUMBA_NUM_THREADS="1")
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="numba threads (default: all cores)")
     parser.add_argument("--skip-numpy", action="store_true", help="skip the slow float64 reference backend")
     args = parser.parse_args(argv)
-    networks = parse_count(args.networks, "--networks")
+    networks = parse_count(args.networks, "networks")
     try:
         import torch
     except ImportError:

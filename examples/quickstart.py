@@ -3,7 +3,7 @@
 Run: python examples/quickstart.py      (about a minute on two cores)
 """
 
-from pfmap.geometry.perceptron import perceptron_table
+from pfmap.geometry.perceptron.table import perceptron_table
 from pfmap.montecarlo import sample
 from pfmap import MLP, GaussianPrior, Perceptron, UniformPrior
 from pfmap.bias import bias_analysis

@@ -1,11 +1,11 @@
 """Tiny networks with hidden layers: one entry point, the right method for the activation.
 
 * step activations: every probability exact, composed from perceptron
-  measures (:mod:`geometry.step_networks`): Fractions for the box, closed
+  measures (:mod:`pfmap.geometry.step_networks.table`): Fractions for the box, closed
   forms or rigorous bounds for the Gaussian;
 * relu, tanh, linear: the hidden layers are sampled and the output layer's
   conditional law is integrated exactly, a Rao–Blackwellised Monte Carlo
-  estimate with confidence intervals (:mod:`geometry.relu_networks`).
+  estimate with confidence intervals (:mod:`pfmap.geometry.rao_blackwell.estimate`).
 
 Both return the volume table shape of ``pfmap`` (``function, probability,
 exact, error, ...``, plus ``method``).
@@ -20,9 +20,9 @@ from __future__ import annotations
 from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
 
-from .relu_networks import (RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table,
+from pfmap.geometry.rao_blackwell.estimate import (RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table,
                             uses_plackett_kernel)
-from .step_networks import (StepNetworkMeasure, check_step_network, step_network_cases, step_network_measure,
+from pfmap.geometry.step_networks.table import (StepNetworkMeasure, check_step_network, step_network_cases, step_network_measure,
                             step_network_table)
 
 DEFAULT_SAMPLES = {1: 200_000, 2: 200_000, 3: 200_000, 4: 1_000}   # by output-layer dimension (4: ms per sample)

@@ -36,12 +36,12 @@ with ``width32 = float32(+-x[layer] * 2**-23)``.  Each parameter is thus
 within ``4 * 2**-24`` (relative) of ``scale * z``, the exact ziggurat sample
 (the first stream, ``/1``, rounded it once, in float64, and took one slow
 word per wedge attempt).  Float32 lets eight proposals run at once
-(:func:`montecarlo.simd.normal_proposals8`): a 2001-parameter network costs
+(:func:`pfmap.montecarlo.backends.numba_kernels.simd.normal_proposals8`): a 2001-parameter network costs
 ~1.3 ns per normal here instead of ~3.3 ns.  The uniform prior is unchanged:
 a half gives ``2u - 1`` with ``u`` on the same 23-bit grid (exact in
 float64) and the parameter is ``float32(scale * (2u - 1))``.  Every backend
 uses these float32 values exactly, so the float32 forward pass has no
-parameter rounding error (see :mod:`montecarlo.kernels`).
+parameter rounding error (see :mod:`pfmap.montecarlo.backends.numba_kernels.forward`).
 
 Streams do not overlap: network ``i`` uses positions ``i * 2**32 + t`` with
 ``t < 2**31 + (rejections)``, so within a chunk (at most 2**31 networks) all
@@ -62,7 +62,7 @@ import math
 import numba
 import numpy as np
 
-from .simd import normal_proposals8, trailing_zeros
+from pfmap.montecarlo.backends.numba_kernels.simd import normal_proposals8, trailing_zeros
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from pfmap import GaussianPrior, Perceptron
-from pfmap.cli.options import parse_count
+from pfmap.validation import parse_count
 
 N_INPUTS = 7
 

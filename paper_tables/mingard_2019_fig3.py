@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from pfmap import GaussianPrior, Perceptron
-from pfmap.cli.options import parse_count
+from pfmap.validation import parse_count
 
 N_INPUTS = 7
 SIGMA_B = (0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)

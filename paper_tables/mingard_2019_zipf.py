@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from pfmap import GaussianPrior, Perceptron
-from pfmap.cli.options import parse_count
+from pfmap.validation import parse_count
 
 A000609_7 = 8_378_070_864
 NO_BIAS_COUNT_7 = 347_326_352  # threshold functions of the perceptron without bias on {0,1}^7

@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from pfmap.geometry.arrangement import THRESHOLD_COUNTS_BIAS, THRESHOLD_COUNTS_NO_BIAS_01, perceptron_regions
+from pfmap.geometry.perceptron.regions import THRESHOLD_COUNTS_BIAS, THRESHOLD_COUNTS_NO_BIAS_01, perceptron_regions
 
 CASES = [("01", True, "A000609"), ("pm1", True, "A000609"), ("01", False, "no bias, {0,1}^n"),
          ("pm1", False, "A000609(n-1)")]

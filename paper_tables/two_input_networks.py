@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from pfmap.geometry.networks import rao_blackwell_table, step_network_measure
-from pfmap.geometry.perceptron import perceptron_table
+from pfmap.geometry.perceptron.table import perceptron_table
 from pfmap import MLP, GaussianPrior, UniformPrior
 from pfmap.tables import format_table
 

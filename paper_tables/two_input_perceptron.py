@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from pfmap.geometry.perceptron import perceptron_table
+from pfmap.geometry.perceptron.table import perceptron_table
 from pfmap import GaussianPrior, UniformPrior
 
 NAMES = {"0000": "FALSE", "0001": "AND", "0010": "x AND NOT y", "0011": "x", "0100": "NOT x AND y", "0101": "y",

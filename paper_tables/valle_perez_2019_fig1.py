@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from pfmap import MLP, GaussianPrior
-from pfmap.cli.options import parse_count
+from pfmap.validation import parse_count
 
 ARCH = MLP(7, (40, 40), "relu", GaussianPrior(sigma_w=1, sigma_b=1, fan_in_scaling=True))
 # Measured here (1e5 samples, seed 0), top probability by prior: sigma_w = 1 with fan-in scaling and
@@ -60,7 +60,7 @@ def plot(counts, path: Path, samples: int, slope: float) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from pfmap.montecarlo.table import wilson_interval
+    from pfmap.montecarlo.volume_table import wilson_interval
 
     at = thinned_ranks(len(counts))
     ranks = at + 1
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     import pandas as pd
 
     from pfmap.montecarlo import sample_counts
-    from pfmap.montecarlo.table import wilson_interval
+    from pfmap.montecarlo.volume_table import wilson_interval
     from pfmap.truthtable import words_to_strings
 
     start = time.perf_counter()

@@ -14,6 +14,9 @@ from .inputs import validate_n
 from .priors import GaussianPrior, Prior, UniformPrior
 
 ACTIVATIONS = ("relu", "tanh", "step", "linear")
+# integer codes of the activations in compiled kernels (numba), the same in every engine
+ACT_RELU, ACT_TANH, ACT_STEP, ACT_LINEAR = 0, 1, 2, 3
+ACTIVATION_CODES = {"relu": ACT_RELU, "tanh": ACT_TANH, "step": ACT_STEP, "linear": ACT_LINEAR}
 MAX_INPUTS = 1_000_000
 
 

@@ -165,9 +165,9 @@ def bias_analysis(df: pd.DataFrame, measures=None, min_count: int = 1, bins: int
     from scipy import stats
 
     if int(min_count) < 1:
-        raise PfmapError(f"--min-count must be >= 1; got {min_count}")
+        raise PfmapError(f"min_count must be >= 1; got {min_count}")
     if int(bins) < 2:
-        raise PfmapError(f"--bins must be >= 2; got {bins}")
+        raise PfmapError(f"bins must be >= 2; got {bins}")
     if measures is None:
         wanted = list(MEASURES) + [m for m in EXTRA_MEASURES if m in df.columns]
     else:
@@ -178,7 +178,7 @@ def bias_analysis(df: pd.DataFrame, measures=None, min_count: int = 1, bins: int
                              f"{', '.join(MEASURES)}")
     data, dropped = _prepare(df, int(min_count))
     if len(data) < 3:
-        raise PfmapError(f"only {len(data)} functions left to analyse; need at least 3 (lower --min-count?)")
+        raise PfmapError(f"only {len(data)} functions left to analyse; need at least 3 (lower min_count?)")
     computable = [m for m in wanted if m in MEASURES]
     data = add_complexity_columns(data, computable, compression)
     rows, envelopes = [], {}

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import PfmapError
+from .intervals import Z95, wilson_interval
 
 
 @dataclass
@@ -117,8 +118,8 @@ def compare_tables(exact: pd.DataFrame, sampled: pd.DataFrame, samples: int | No
         lo = joined["ci_low"].fillna(0.0).to_numpy()
         hi = joined["ci_high"].fillna(_zero_count_upper(total)).to_numpy()
     else:
-        lo, hi = _wilson(c, total)
-    widen = joined["error"].to_numpy() + 1.959963984540054 * joined["std_error"].to_numpy()
+        lo, hi = wilson_interval(c, total)
+    widen = joined["error"].to_numpy() + Z95 * joined["std_error"].to_numpy()
     inside = (p + widen >= lo) & (p - widen <= hi)
     joined["inside_ci"] = inside
     impossible = joined.loc[(p == 0) & (c > 0), "function"].tolist()
@@ -161,17 +162,8 @@ def _chi_square(p: np.ndarray, c: np.ndarray, extra: np.ndarray, total: int) -> 
     return chi2, dof, float(stats.chi2.sf(chi2, dof))
 
 
-def _wilson(count, total, z: float = 1.959963984540054):
-    count = np.asarray(count, dtype=float)
-    phat = count / total
-    denom = 1 + z * z / total
-    centre = (phat + z * z / (2 * total)) / denom
-    half = z * np.sqrt(phat * (1 - phat) / total + z * z / (4 * total * total)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
 def _zero_count_upper(total: int) -> float:
-    return float(_wilson(np.array([0]), total)[1][0])
+    return float(wilson_interval(np.array([0]), total)[1][0])
 
 
 def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_000, seed: int = 0,
@@ -182,7 +174,7 @@ def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_
     ----------
     Mingard et al. 2019 (arXiv:1909.11522) sample perceptron tables the same way.
     """
-    from pfmap.geometry.perceptron import perceptron_table
+    from pfmap.geometry.perceptron.table import perceptron_table
     from pfmap.montecarlo import sample
 
     from .architectures import Perceptron

@@ -249,7 +249,7 @@ def greedy_cover(row, n):
 
 
 @numba.njit(cache=True, parallel=True)
-def _heuristic_costs(bits, n):
+def heuristic_costs(bits, n):
     out = np.empty((bits.shape[0], 2), dtype=np.int64)
     for r in numba.prange(bits.shape[0]):
         chosen = greedy_cover(bits[r], n)
@@ -287,5 +287,5 @@ def sop_literals_terms(bits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray
         return cost // _TERM_SLOT, cost % _TERM_SLOT, False
     if n > HEURISTIC_MAX_N:
         raise ValueError(f"formula size is computed for n <= {HEURISTIC_MAX_N}")
-    result = _heuristic_costs(bits, n)
+    result = heuristic_costs(bits, n)
     return result[:, 0], result[:, 1], True

@@ -168,7 +168,7 @@ def make_prior(kind: str = "gaussian", *, sigma_w=1, sigma_b=1, fan_in_scaling=F
         return GaussianPrior(sigma_w, sigma_b, fan_in_scaling, bias)
     if key in ("uniform", "box"):
         if fan_in_scaling:
-            raise PfmapError("fan-in scaling applies to the Gaussian prior only; set the box with --a-w/--a-b")
+            raise PfmapError("fan-in scaling applies to the Gaussian prior only; set the box with a_w/a_b")
         return UniformPrior(a_w, a_b, bias)
     raise PfmapError(f"unknown prior {kind!r}; use 'gaussian' or 'uniform'")
 

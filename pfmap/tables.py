@@ -116,7 +116,7 @@ def format_table(df: pd.DataFrame, fmt: str = "md") -> str:
         return json.dumps({"metadata": _jsonable(df.attrs.get("pfmap", {})),
                            "rows": json.loads(text.to_json(orient="records", double_precision=15))},
                           indent=1) + "\n"
-    raise PfmapError("parquet is a binary format: give --out FILE.parquet")
+    raise PfmapError("parquet is a binary format: write it to a file (path=FILE.parquet)")
 
 
 def _latex(df: pd.DataFrame) -> str:
@@ -162,18 +162,12 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike | None = None, fmt: st
     fmt = table_format(path, fmt)
     if path is None:
         return format_table(df, fmt)
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise PfmapError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        if fmt == "parquet":
-            _write_parquet(df, tmp)
-        else:
-            tmp.write_text(format_table(df, fmt), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise PfmapError(f"cannot write {path}: {exc.strerror or exc}") from None
+    from pfmap.files import atomic_write
+
+    if fmt == "parquet":
+        atomic_write(path, lambda tmp: _write_parquet(df, tmp))
+    else:
+        atomic_write(path, format_table(df, fmt))
     return None
 
 

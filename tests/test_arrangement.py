@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from pfmap.geometry.arrangement import measure_orbits, perceptron_regions
+from pfmap.geometry.perceptron.regions import measure_orbits, perceptron_regions
 from pfmap import PfmapError, boolean_inputs
 
 # OEIS A000609 (bias, either encoding) and the resonance-arrangement counts (no bias, {0,1}^n)
@@ -113,5 +113,5 @@ def test_measure_orbit_counts():
 
 
 def test_too_large_n_is_one_line_with_the_region_count():
-    with pytest.raises(PfmapError, match=r"n = 6 has 15,028,134 threshold functions.*pfmap sample"):
+    with pytest.raises(PfmapError, match=r"n = 6 has 15,028,134 threshold functions.*pfmap.montecarlo.sample"):
         perceptron_regions(6)

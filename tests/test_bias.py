@@ -108,7 +108,7 @@ def test_min_count_drops_rare_functions_and_zero_probabilities():
     assert len(report.data) == 6 and report.dropped == 4
     assert set(report.data["function"]) == set(funcs[:6])
     assert len(bias_analysis(df, ["k_lz"]).data) == 9  # P = 0 has no logarithm
-    with pytest.raises(PfmapError, match="min-count"):
+    with pytest.raises(PfmapError, match="min_count"):
         bias_analysis(df, ["k_lz"], min_count=0)
     with pytest.raises(PfmapError, match="at least 3"):
         bias_analysis(df, ["k_lz"], min_count=30)

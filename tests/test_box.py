@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-from pfmap.geometry.arrangement import perceptron_regions
-from pfmap.geometry.box import cone_box_fraction, perceptron_box_volumes
+from pfmap.geometry.perceptron.regions import perceptron_regions
+from pfmap.geometry.cones.box import cone_box_fraction
+from pfmap.geometry.perceptron.measures import perceptron_box_volumes
 from pfmap import UniformPrior
 
 

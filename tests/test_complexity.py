@@ -233,10 +233,10 @@ def test_heuristic_majority5():
 
 
 def test_heuristic_is_a_valid_cover_and_never_below_the_minimum():
-    from pfmap.formula import _heuristic_costs, exact_sop_costs, greedy_cover
+    from pfmap.formula import heuristic_costs, exact_sop_costs, greedy_cover
 
     bits = ((np.arange(1 << 16)[:, None] >> np.arange(16)[None, :]) & 1).astype(np.uint8)  # every 4-input function
-    heuristic = _heuristic_costs(bits, 4)
+    heuristic = heuristic_costs(bits, 4)
     exact = exact_sop_costs(4)
     assert (heuristic[:, 0] >= exact // 4096).all()
     assert ((heuristic[:, 0] > exact // 4096) | (heuristic[:, 1] >= exact % 4096)).all()

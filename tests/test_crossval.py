@@ -25,7 +25,7 @@ def test_sampled_tables_agree_with_exact(n, kind, bias, encoding):
 
 
 def test_a_wrong_prior_is_detected():
-    from pfmap.geometry.perceptron import perceptron_table
+    from pfmap.geometry.perceptron.table import perceptron_table
     from pfmap.montecarlo import sample
     from pfmap import Perceptron
 

@@ -67,19 +67,15 @@ def test_docstring_examples(name):
     except ImportError as exc:  # an optional extra (torch) that this environment lacks
         pytest.skip(f"{name} needs an optional dependency: {exc}")
     finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = doctest.DocTestRunner(checker=NumberChecker(), optionflags=FLAGS)
     tests = [t for t in finder.find(module, name) if t.examples and _defined_here(t, name)]
+    failures = []
     for test in sorted(tests, key=lambda t: t.name):
-        runner.run(test, out=lambda text: None)
-    result = runner.summarize(verbose=False)
-    if result.failed:
-        failures = []
-        for test in tests:
-            r = doctest.DocTestRunner(checker=NumberChecker(), optionflags=FLAGS)
-            lines = []
-            r.run(test, out=lines.append)
-            if r.failures:
-                failures.append("".join(lines))
+        report = []
+        runner = doctest.DocTestRunner(checker=NumberChecker(), optionflags=FLAGS)
+        runner.run(test, out=report.append)
+        if runner.failures:
+            failures.append("".join(report))
+    if failures:
         pytest.fail("\n".join(failures)[:20000])
 
 

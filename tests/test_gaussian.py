@@ -13,10 +13,10 @@ import sympy
 from flint import arb, ctx
 from scipy.stats import multivariate_normal
 
-from pfmap.geometry.arrangement import perceptron_regions
-from pfmap.geometry.polytope import triangulate_cone
-from pfmap.geometry.gaussian import (cone_gaussian_measure, perceptron_gaussian_measures, perceptron_variances,
-                               triangulated_measure)
+from pfmap.geometry.perceptron.regions import perceptron_regions
+from pfmap.geometry.cones.polyhedra import triangulate_cone
+from pfmap.geometry.cones.gaussian import cone_gaussian_measure, triangulated_measure
+from pfmap.geometry.perceptron.measures import perceptron_gaussian_measures, perceptron_variances
 from pfmap import GaussianPrior, PfmapError, UniformPrior
 
 DIGITS = 50  # closed forms are compared by evaluating them to this many digits

@@ -14,8 +14,8 @@ import pytest
 
 from pfmap import MLP, Perceptron, PfmapError
 from pfmap.montecarlo import load_run, sample
-from pfmap.montecarlo import run as run_module
-from pfmap.montecarlo.run import RunFolder, count_chunk, prepare
+from pfmap.montecarlo.runs import chunks as run_module
+from pfmap.montecarlo.runs import SamplingFolder, count_chunk, prepare
 
 ARCH = MLP(3, (6,), "relu")
 
@@ -51,10 +51,10 @@ def test_a_run_is_a_prefix_of_a_longer_one():
 
 def test_finishing_order_does_not_matter(reference, tmp_path):
     input_set, backend, config = prepare(ARCH, 30_000, 4, None, None, "cpu", 4000)
-    folder = RunFolder(tmp_path / "run", config)
-    for chunk in reversed(range(config["chunks"])):  # last chunk first
-        keys, counts = count_chunk(ARCH, input_set, config, chunk, backend).items()
-        folder.write_chunk(chunk, keys, counts)
+    with SamplingFolder(tmp_path / "run", config) as folder:
+        for chunk in reversed(range(config["chunks"])):  # last chunk first
+            keys, counts = count_chunk(ARCH, input_set, config, chunk, backend).items()
+            folder.write_counts(chunk, keys, counts)
     _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=tmp_path / "run"))
     _same(reference, load_run(tmp_path / "run"))
 
@@ -87,9 +87,49 @@ def test_refusals_and_corruption(reference, tmp_path):
         sample(ARCH, 1000, out=stray)
     chunk = out / "chunks" / "chunk-000003.parquet"
     chunk.write_bytes(chunk.read_bytes()[:40])
-    with pytest.raises(PfmapError, match=r"chunk-000003.parquet is corrupt .*delete it to recompute"):
-        sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)
-    chunk.unlink()  # as the message says: the chunk is recomputed, the table is unchanged
+    # a truncated chunk is reported in one line, moved aside and recomputed: the table is unchanged
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
+    assert (out / "rejected" / "chunk-000003.parquet").is_file()
+    assert chunk.is_file()
+
+
+def test_foreign_and_misplaced_chunks_are_detected(reference, tmp_path, capsys):
+    """A chunk copied in from a run with another seed, or over another chunk, is never counted."""
+    out, other = tmp_path / "run", tmp_path / "other"
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
+    sample(ARCH, 30_000, seed=5, chunk_size=4000, out=other)
+    (out / "table.parquet").unlink()
+    (out / "chunks" / "chunk-000002.parquet").write_bytes((other / "chunks" / "chunk-000002.parquet").read_bytes())
+    (out / "chunks" / "chunk-000005.parquet").write_bytes((out / "chunks" / "chunk-000004.parquet").read_bytes())
+    capsys.readouterr()
+    _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
+    err = capsys.readouterr().err.splitlines()
+    assert any("chunk-000002.parquet belongs to another run" in line for line in err)
+    assert any("chunk-000005.parquet holds chunk 4, not chunk 5" in line for line in err)
+    assert sorted(p.name for p in (out / "rejected").iterdir()) == ["chunk-000002.parquet", "chunk-000005.parquet"]
+
+
+def test_a_second_process_is_refused_while_a_run_is_locked(tmp_path):
+    out = tmp_path / "run"
+    _, _, config = prepare(ARCH, 30_000, 4, None, None, "cpu", 4000)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        out.mkdir()
+        (out / "lock").write_text(str(holder.pid))
+        with pytest.raises(PfmapError, match=f"in use by process {holder.pid}"):
+            sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is gone: its lock is stale and the run goes ahead
+    assert int(sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)["count"].sum()) == 30_000
+    assert not (out / "lock").exists()
+
+
+def test_a_folder_left_half_created_resumes(reference, tmp_path):
+    out = tmp_path / "half"
+    (out / "chunks").mkdir(parents=True)
+    (out / "manifest.json.123-456.tmp").write_text("{")
     _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out))
 
 

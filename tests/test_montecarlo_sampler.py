@@ -9,7 +9,7 @@ from scipy import stats
 from pfmap import MLP, GaussianPrior, Perceptron, UniformPrior, boolean_inputs
 from pfmap.truthtable import words_to_strings
 from pfmap.montecarlo import chunk_key, draw_parameters, sample_tables
-from pfmap.montecarlo.sampler import NetworkLayout, tables_from_parameters
+from pfmap.montecarlo.backends import NetworkLayout, tables_from_parameters
 
 ARCHS = [
     (Perceptron(3), None),
@@ -26,8 +26,8 @@ ARCHS = [
 
 @pytest.mark.parametrize("arch,inputs", ARCHS, ids=lambda a: a.describe() if hasattr(a, "describe") else str(a))
 def test_numba_equals_numpy_reference(arch, inputs):
-    a = sample_tables(arch, inputs, 1500, rng=3, backend="numpy")
-    b = sample_tables(arch, inputs, 1500, rng=3, backend="numba")
+    a = sample_tables(arch, 1500, seed=3, backend="numpy", inputs=inputs)
+    b = sample_tables(arch, 1500, seed=3, backend="numba", inputs=inputs)
     assert np.array_equal(a, b)
 
 
@@ -35,7 +35,8 @@ def test_explicit_points_and_sparse_inputs():
     rng = np.random.default_rng(0)
     points = rng.integers(-2, 3, size=(13, 70)) * 0.37  # odd count, many zeros, > 64 features
     for arch in (MLP(70, (90, 7), "relu"), MLP(70, (50,), "relu"), MLP(70, (9,), "tanh"), Perceptron(70)):
-        assert np.array_equal(sample_tables(arch, points, 800, 1, "numpy"), sample_tables(arch, points, 800, 1, "numba"))
+        assert np.array_equal(sample_tables(arch, 800, seed=1, backend="numpy", inputs=points),
+                              sample_tables(arch, 800, seed=1, backend="numba", inputs=points))
 
 
 def _brute_force_outputs(layout, params, X, activation):
@@ -68,7 +69,7 @@ def test_reference_matches_brute_force(act, fn):
     layout = NetworkLayout.of(arch)
     key = chunk_key(9, 0)
     params = draw_parameters(key, 0, 60, layout.scales, layout.gaussian)
-    tables = sample_tables(arch, None, 60, key, "numba")
+    tables = sample_tables(arch, 60, seed=key, backend="numba")
     assert words_to_strings(tables, 8) == _brute_force_outputs(layout, params, boolean_inputs(3), fn)
 
 
@@ -110,7 +111,7 @@ def test_certified_sign_falls_back_in_a_relu_network():
 def test_float32_outputs_are_within_their_certified_bound(arch, inputs):
     # the bound that decides when to recompute in float64, against a float64 forward pass written out here
     from pfmap.inputs import as_input_set
-    from pfmap.montecarlo.sampler import float32_outputs
+    from pfmap.montecarlo.backends import float32_outputs
 
     layout = NetworkLayout.of(arch)
     params = draw_parameters(chunk_key(6, 0), 0, 300, layout.scales, layout.gaussian)
@@ -126,8 +127,9 @@ def test_float32_outputs_are_within_their_certified_bound(arch, inputs):
 
 def test_batching_and_threads_do_not_change_tables():
     arch = MLP(4, (8, 8), "relu")
-    whole = sample_tables(arch, None, 900, 5, "numba", threads=1)
-    parts = np.concatenate([sample_tables(arch, None, 300, 5, "numba", first=s, threads=2) for s in (0, 300, 600)])
+    whole = sample_tables(arch, 900, seed=5, backend="numba", threads=1)
+    parts = np.concatenate([sample_tables(arch, 300, seed=5, backend="numba", first=s, threads=2)
+                            for s in (0, 300, 600)])
     assert np.array_equal(whole, parts)
 
 
@@ -135,7 +137,7 @@ def test_two_input_perceptron_matches_published_values():
     # REFERENCES.md: {0,1}, all N(0,1): constants 0.277043, dictators 0.047877, OR/NOR 1/24,
     # a-and-not-b types 0.035457, AND/NAND 0.014623
     n = 200_000
-    strings = words_to_strings(sample_tables(Perceptron(2), None, n, 42, "numba"), 4)
+    strings = words_to_strings(sample_tables(Perceptron(2), n, seed=42, backend="numba"), 4)
     freq = {s: strings.count(s) / n for s in set(strings)}
     expected = {"0000": 0.277043, "1111": 0.277043, "0011": 0.047877, "0101": 0.047877, "1100": 0.047877,
                 "1010": 0.047877, "0111": 1 / 24, "1000": 1 / 24, "0001": 0.014623, "1110": 0.014623,
@@ -148,7 +150,7 @@ def test_two_input_perceptron_matches_published_values():
 def test_mingard_theorem_no_bias_uniform_ones_count():
     # Mingard et al. 2019, Thm 4.1: no bias, symmetric weights: P(T = t) = 2^-n for 0 <= t < 2^n
     n, samples = 3, 40_000
-    tables = sample_tables(Perceptron(n, GaussianPrior(bias=False)), None, samples, 8, "numba")
+    tables = sample_tables(Perceptron(n, GaussianPrior(bias=False)), samples, seed=8, backend="numba")
     ones = np.array([bin(int(t)).count("1") for t in tables[:, 0]])
     observed = np.bincount(ones, minlength=2**n + 1)
     assert observed[2**n] == 0
@@ -159,7 +161,7 @@ def test_threshold_functions_only():
     # every sampled perceptron table on {0,1}^3 is linearly separable (an LP finds (w, b)); there are 104
     from scipy.optimize import linprog
 
-    tables = sample_tables(Perceptron(3), None, 50_000, 2, "numba")
+    tables = sample_tables(Perceptron(3), 50_000, seed=2, backend="numba")
     seen = sorted(set(tables[:, 0].tolist()))
     assert 100 <= len(seen) <= 104
     X = np.hstack([boolean_inputs(3).astype(float), np.ones((8, 1))])
@@ -175,8 +177,8 @@ def test_torch_agrees_statistically():
     pytest.importorskip("torch")
     arch = Perceptron(2)
     n = 20_000
-    a = words_to_strings(sample_tables(arch, None, n, 1, "numba"), 4)
-    b = words_to_strings(sample_tables(arch, None, n, 1, "torch"), 4)
+    a = words_to_strings(sample_tables(arch, n, seed=1, backend="numba"), 4)
+    b = words_to_strings(sample_tables(arch, n, seed=1, backend="torch"), 4)
     funcs = sorted(set(a) | set(b))
     table = np.array([[a.count(f) for f in funcs], [b.count(f) for f in funcs]])
     assert stats.chi2_contingency(table).pvalue > 1e-3
@@ -186,10 +188,10 @@ def test_torch_agrees_statistically():
 def test_torch_packing_and_reproducibility():
     torch = pytest.importorskip("torch")
     from pfmap.truthtable import pack_bits
-    from pfmap.montecarlo.torch_backend import pack_on_device
+    from pfmap.montecarlo.backends.torch_backend import pack_on_device
 
     bits = torch.as_tensor(np.random.default_rng(0).integers(0, 2, size=(5, 130)).astype(bool))
     assert np.array_equal(pack_on_device(torch, bits), pack_bits(bits.numpy()))
     arch = MLP(3, (4,), "relu")
-    whole = sample_tables(arch, None, 40000, 2, "torch")
-    assert np.array_equal(whole[20000:], sample_tables(arch, None, 20000, 2, "torch", first=20000))
+    whole = sample_tables(arch, 40000, seed=2, backend="torch")
+    assert np.array_equal(whole[20000:], sample_tables(arch, 20000, seed=2, backend="torch", first=20000))

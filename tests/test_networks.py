@@ -7,13 +7,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from pfmap.geometry.arrangement import perceptron_regions
-from pfmap.geometry.box import perceptron_box_volumes
-from pfmap.geometry.perceptron import perceptron_table
-from pfmap.geometry.step_composition import compose_polynomial
-from pfmap.geometry.step_numeric import compose_numeric
-from pfmap.geometry.step_units import unit_perceptron
-from pfmap.geometry.step_networks import check_step_network, step_network_cases, step_network_measure
+from pfmap.geometry.perceptron.regions import perceptron_regions
+from pfmap.geometry.perceptron.measures import perceptron_box_volumes
+from pfmap.geometry.perceptron.table import perceptron_table
+from pfmap.geometry.step_networks.composition import compose_polynomial
+from pfmap.geometry.step_networks.numeric import compose_numeric
+from pfmap.geometry.step_networks.units import unit_perceptron
+from pfmap.geometry.step_networks.table import check_step_network, step_network_cases, step_network_measure
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
 
 
@@ -235,6 +235,6 @@ def test_too_large_names_the_count_and_points_to_sampling():
     with pytest.raises(PfmapError) as exc:
         check_step_network(MLP(3, (4,), "step"))
     message = str(exc.value)
-    assert f"{math.comb(107, 4) * 1882:,}" in message and "pfmap sample mlp" in message
+    assert f"{math.comb(107, 4) * 1882:,}" in message and "pfmap.montecarlo.sample" in message
     assert "\n" not in message
     assert step_network_cases(MLP(2, (2,), "step"))[0] == math.comb(15, 2) * 14

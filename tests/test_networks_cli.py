@@ -43,10 +43,10 @@ def test_table_mlp_relu_has_intervals():
 @pytest.mark.parametrize("argv,message", [
     (["table", "mlp", "--n", "3", "--widths", "4"], f"{math.comb(107, 4) * 1882:,} hidden-code combinations"),
     (["table", "mlp", "--n", "2", "--widths", "2", "--samples", "1e4"], "step nets are computed exactly"),
-    (["table", "mlp", "--n", "2", "--widths", "5", "--activation", "relu"], "pfmap sample mlp"),
+    (["table", "mlp", "--n", "2", "--widths", "5", "--activation", "relu"], "`pfmap sample`"),
     (["table", "mlp", "--n", "2", "--widths", "2", "--activation", "gelu"], "unknown activation"),
     (["table", "mlp", "--n", "2", "--widths", "0"], "every hidden width must be >= 1"),
-    (["crossval", "mlp", "--n", "3", "--widths", "4"], "pfmap sample mlp"),
+    (["crossval", "mlp", "--n", "3", "--widths", "4"], "`pfmap sample`"),
 ])
 def test_bad_input_is_one_line_status_2(argv, message, capsys):
     assert main(argv) == 2

@@ -4,10 +4,10 @@ the exact step composition, and plain Monte Carlo."""
 import numpy as np
 import pytest
 
-from pfmap.geometry.output_cells import conditional_function_law
-from pfmap.geometry.relu_networks import rao_blackwell, rao_blackwell_table
-from pfmap.geometry.step_units import orbit_measures, unit_perceptron
-from pfmap.geometry.step_networks import step_network_measure
+from pfmap.geometry.rao_blackwell.cells import conditional_function_law
+from pfmap.geometry.rao_blackwell.estimate import rao_blackwell, rao_blackwell_table
+from pfmap.geometry.step_networks.units import orbit_measures, unit_perceptron
+from pfmap.geometry.step_networks.table import step_network_measure
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
 
 
@@ -106,7 +106,7 @@ def test_three_features_and_deeper_nets():
 
 
 def test_out_of_reach_is_one_line():
-    with pytest.raises(PfmapError, match="4: estimate it by plain sampling: `pfmap sample mlp"):
+    with pytest.raises(PfmapError, match="4: estimate it by plain sampling with pfmap.montecarlo.sample"):
         rao_blackwell(MLP(2, (4,), "relu"), 100)
     with pytest.raises(PfmapError, match="whole number"):
         rao_blackwell(MLP(2, (2,), "relu"), 1.5)
@@ -138,11 +138,11 @@ def _relu_features(n_samples, widths, seed, extra_zero=False):
 
 
 def test_dimension_4_orthant_kernel_matches_certified_orthant_probabilities():
-    """Four independent planes: every cell against geometry.orthant's certified value (Plackett's reduction in
+    """Four independent planes: every cell against pfmap.geometry.cones.orthant's certified value (Plackett's reduction in
     ball arithmetic) for the same exact rational normals."""
     from fractions import Fraction
 
-    from pfmap.geometry.orthant import orthant_probability
+    from pfmap.geometry.cones.orthant import orthant_probability
 
     g = _relu_features(200, 3, seed=4)
     generic = [s for s in range(len(g)) if np.linalg.matrix_rank(g[s]) == 4][:5]

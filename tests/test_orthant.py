@@ -10,7 +10,7 @@ import sympy
 from flint import arb, ctx
 from scipy.stats import multivariate_normal
 
-from pfmap.geometry.orthant import (CertifiedProbability, ball_to_float, orthant_probability, orthant_probability_exact,
+from pfmap.geometry.cones.orthant import (CertifiedProbability, ball_to_float, orthant_probability, orthant_probability_exact,
                               rational_covariance)
 from pfmap import PfmapError
 

@@ -12,7 +12,7 @@ import importlib.util
 import sys
 
 from ..errors import PfmapError
-from .options import OneLineParser
+from .options import OneLineParser, as_flags
 
 # subcommand modules, in the order they appear in --help
 COMMAND_MODULES = ("table", "sample", "crossval", "complexity", "bias")
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
         status = args.handler(args)
         return int(status or 0)
     except PfmapError as exc:
-        print(f"pfmap: error: {exc}", file=sys.stderr)
+        print(f"pfmap: error: {as_flags(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pfmap: interrupted", file=sys.stderr)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import math
+import re
 import sys
 
 from ..errors import PfmapError
+from ..validation import parse_count  # noqa: F401  (the subcommands give it their flag names)
 from ..inputs import validate_encoding
 from ..priors import make_prior
 from ..tables import FORMATS, table_format, write_table
@@ -86,17 +87,6 @@ def emit_table(df, args, formats=FORMATS) -> None:
         print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
 
 
-def parse_count(text, name: str = "--samples") -> int:
-    """A positive whole count given as ``100000``, ``1e8`` or ``1_000_000``."""
-    try:
-        value = float(str(text).replace("_", ""))
-    except ValueError:
-        raise PfmapError(f"{name} must be a positive whole number such as 1e6; got {text!r}") from None
-    if not math.isfinite(value) or value != int(value) or value < 1:
-        raise PfmapError(f"{name} must be a positive whole number such as 1e6; got {text!r}")
-    return int(value)
-
-
 def parse_n(text, name: str = "--n") -> int:
     try:
         value = int(str(text))
@@ -105,3 +95,48 @@ def parse_n(text, name: str = "--n") -> int:
     if value < 1:
         raise PfmapError(f"{name} must be >= 1; got {value}")
     return value
+
+
+# The one place where the Python API's words become the command line's: library messages name Python
+# parameters ("samples must be ...", "pass conditions_only=True"); the CLI shows its flags.
+FLAG_NAMES = {
+    "samples": "--samples", "seed": "--seed", "chunk_size": "--chunk-size", "workers": "--workers",
+    "min_count": "--min-count", "bins": "--bins", "alpha": "--alpha", "scheduler": "--scheduler", "n": "--n",
+    "widths": "--widths", "activation": "--activation", "sigma_w": "--sigma-w", "sigma_b": "--sigma-b",
+    "a_w": "--a-w", "a_b": "--a-b", "out": "--out", "encoding": "--encoding", "prior": "--prior",
+    "backend": "--backend", "device": "--device", "lr": "--lr", "batch_size": "--batch-size",
+    "momentum": "--momentum", "max_epochs": "--max-epochs", "epochs_after_fit": "--epochs-after-fit",
+    "runs": "--runs", "optimizer": "--optimizer", "loss": "--loss", "train_size": "--train-size",
+    "test_size": "--test-size", "target": "--target", "train_mask": "--train-mask", "test_mask": "--test-mask",
+    "method": "--method", "labels": "--labels", "idx": "--idx", "delta": "--delta", "budget": "--budget",
+    "rb_samples": "--rb-samples", "measures": "--measures", "top": "--top", "threshold": "--threshold",
+}
+_PHRASES = [
+    (re.compile(r"\bpfmap\.montecarlo\.sample\b"), "`pfmap sample`"),
+    (re.compile(r"\bperceptron_table\b"), "`pfmap table perceptron`"),
+    (re.compile(r"\bconditions_only=True\b"), "--conditions-only"),
+    (re.compile(r"\bprior=UniformPrior\(\)"), "--prior uniform"),
+    (re.compile(r"\bdask=True\b"), "--dask"),
+    (re.compile(r"\bbias=False\b"), "--no-bias"),
+    (re.compile(r"\bfan_in_scaling=True\b"), "--fan-in-scaling"),
+    (re.compile(r"\b(backend|device|method|optimizer|loss)='([\w:]+)'"), lambda m: f"{FLAG_NAMES[m.group(1)]} {m.group(2)}"),
+    (re.compile(r"\ba_w/a_b\b"), "--a-w/--a-b"),
+    (re.compile(r"\bas out\b"), "as --out"),
+    (re.compile(r"(^|[\s(;,])([a-z_]+)(?= must\b|=|\?)"),
+     lambda m: m.group(1) + FLAG_NAMES.get(m.group(2), m.group(2))),
+]
+
+
+def as_flags(message: str) -> str:
+    """A library message in the command line's words (its flags instead of Python parameter names).
+
+    Examples
+    --------
+    >>> as_flags("samples must be a positive whole number such as 1e6; got 0")
+    '--samples must be a positive whole number such as 1e6; got 0'
+    >>> as_flags("n = 6 has 15,028,134 threshold functions; estimate them by sampling with pfmap.montecarlo.sample")
+    'n = 6 has 15,028,134 threshold functions; estimate them by sampling with `pfmap sample`'
+    """
+    for pattern, replacement in _PHRASES:
+        message = pattern.sub(replacement, message)
+    return message

@@ -38,7 +38,7 @@ def run_perceptron(args) -> int:
     prior = prior_from_args(args)
     encoding = encoding_from_args(args)
     validate_output(args, TABLE_FORMATS)
-    from pfmap.geometry.perceptron import perceptron_table
+    from pfmap.geometry.perceptron.table import perceptron_table
 
     emit_table(perceptron_table(n, prior, encoding, volumes=not args.conditions_only), args, TABLE_FORMATS)
     return 0

@@ -1,0 +1,131 @@
+"""The ``"numba"`` backend (the CPU default): multi-threaded float32 forward passes with certified signs.
+
+It draws the same parameters as the numpy backend and returns the same
+tables: every float32 output whose sign is not certified by the error bound
+of :meth:`NetworkLayout.error_coefficients` is recomputed in float64
+(:mod:`pfmap.montecarlo.backends.numba_kernels.forward`).
+
+References
+----------
+Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1 (the certified float32 signs).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from pfmap.inputs import as_input_set
+from pfmap.truthtable import n_words, pack_bits
+
+from pfmap.montecarlo.backends.layout import NetworkLayout
+from pfmap.montecarlo.backends.numba_kernels import forward as kernels
+from pfmap.montecarlo.rng import DrawPlan
+
+_NETWORKS_PER_BLOCK = 512  # work unit of the numba threads: ~4 ms for the 7-40-40-1 net
+
+
+def fast_path_inputs(layout, input_set):
+    """``(X64, X32, xmask, xmax, cube, kappa)``: what the numba kernels need to know about the inputs."""
+    X64 = np.ascontiguousarray(input_set.points, dtype=np.float64)
+    rows, n = X64.shape
+    padded = rows + (rows & 1)
+    X32 = np.zeros(padded * n, dtype=np.float32)
+    X32[:rows * n] = X64.astype(np.float32).ravel()
+    xmax = np.abs(X64).max(axis=0).astype(np.float32)
+    xmax = np.nextafter(xmax, np.float32(np.inf)) if input_set.encoding is None else xmax
+    cube = input_set.encoding == "01"
+    xmask = _nonzero_masks(X32.reshape(padded, n))
+    kappa = layout.error_coefficients(input_set.encoding is None,
+                                      kernels.uses_linear_units(cube, layout.act, layout.depth))
+    return X64, X32, xmask, xmax, cube, kappa
+
+
+def float32_outputs(arch, params, inputs=None):
+    """The numba fast path's float32 output pre-activations ``(networks, inputs)`` and each network's error bound.
+
+    ``params`` are canonical rows as in :func:`tables_from_parameters`.  On
+    every input, the float32 value and the float64 reference differ by at
+    most the bound (this is what certifies the signs).
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> z, bound = float32_outputs(Perceptron(2), np.array([[1.0, 1.0, -1.5]]))
+    >>> z.tolist(), bool(0 < bound[0] < 1e-5)
+    ([[-1.5, -0.5, -0.5, 0.5]], True)
+
+    References
+    ----------
+    Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1.
+    """
+    from pfmap.montecarlo.backends.registry import canonical_parameters
+
+    layout = NetworkLayout.of(arch)
+    params = canonical_parameters(arch, params)
+    input_set = as_input_set(inputs, arch.n)
+    X64, X32, xmask, xmax, cube, kappa = fast_path_inputs(layout, input_set)
+    return kernels.float32_outputs(params, layout.positions, layout.buffer_size, layout.spec, X32, xmask, xmax, cube,
+                                   layout.act, kappa, layout.max_width, X64.shape[0])
+
+
+def numba_tables(layout, input_set, count, key, first, threads, stats, given=None) -> np.ndarray:
+    X64, X32, xmask, xmax, cube, kappa = fast_path_inputs(layout, input_set)
+    rows = X64.shape[0]
+    plan = DrawPlan(layout.scales, layout.positions)
+    out = np.empty((count, n_words(rows)), dtype=np.uint64)
+    if count == 0:
+        return out
+    previous = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    previous_chunk = numba.set_parallel_chunksize(1)
+    try:
+        # many small blocks, handed out dynamically: on a shared machine a thread that gets less CPU takes fewer
+        blocks = min(count, max(4 * numba.get_num_threads(), -(-count // _NETWORKS_PER_BLOCK)))
+        fallbacks = np.zeros(blocks, dtype=np.int64)
+        kernels.sample_batch(np.uint64(key), np.int64(first), np.int64(count), plan.scales, plan.scales32,
+                             plan.positions, plan.blocks, layout.gaussian, layout.buffer_size, layout.spec, X32, xmask,
+                             X64, xmax, cube, layout.act, kappa, layout.max_width, out, fallbacks,
+                             given if given is not None else np.zeros((0, 0), dtype=np.float32))
+    finally:
+        numba.set_parallel_chunksize(previous_chunk)
+        numba.set_num_threads(previous)
+    if stats is not None:
+        stats["fallback_inputs"] = stats.get("fallback_inputs", 0) + int(fallbacks.sum())
+    return out
+
+
+def _nonzero_masks(X: np.ndarray) -> np.ndarray:
+    """Per row, 64-bit words with bit ``b`` of word ``c`` set where feature ``64c + b`` is nonzero (flat int64)."""
+    rows, n = X.shape
+    chunks = (n + 63) // 64
+    bits = np.zeros((rows, chunks * 64), dtype=np.uint8)
+    bits[:, :n] = X != 0
+    return np.ascontiguousarray(pack_bits(bits).view(np.int64).reshape(rows * chunks))
+
+
+
+def layout_tables(arch, input_set, count: int, key, first: int, device: str = "cpu", threads=None,
+                  stats=None) -> np.ndarray:
+    """Registry entry: tables of ``count`` networks of a chunk, drawn and evaluated by the fast path.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, np.uint64(5), 0).shape
+    (3, 1)
+    """
+    return numba_tables(NetworkLayout.of(arch), input_set, count, key, first, threads, stats)
+
+
+def layout_forward(arch, input_set, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
+    """Registry entry: tables of given float32 canonical rows.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> layout_forward(Perceptron(2), InputSet.cube(2), np.array([[1, 1, -1.5]], dtype=np.float32)).tolist()
+    [[8]]
+    """
+    return numba_tables(NetworkLayout.of(arch), input_set, params.shape[0], np.uint64(0), 0, threads, stats, params)

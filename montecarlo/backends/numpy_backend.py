@@ -1,0 +1,72 @@
+"""The ``"numpy"`` backend: the float64 reference forward pass on the counter-based parameter stream."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pfmap.architectures import ACT_RELU, ACT_STEP, ACT_TANH
+from pfmap.inputs import InputSet
+from pfmap.truthtable import n_words, pack_bits
+
+from pfmap.montecarlo.backends.layout import NetworkLayout
+from pfmap.montecarlo.rng import draw_parameters
+
+
+def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, first: int) -> np.ndarray:
+    rows = input_set.size
+    per_network = rows * max(layout.sizes) * 8 * 3
+    batch = max(1, min(count, (64 << 20) // per_network))
+    out = np.empty((count, n_words(rows)), dtype=np.uint64)
+    for start in range(0, count, batch):
+        stop = min(count, start + batch)
+        params = draw_parameters(key, first + start, stop - start, layout.scales, layout.gaussian)
+        out[start:stop] = numpy_forward(layout, input_set, params.astype(np.float64))
+    return out
+
+
+def numpy_forward(layout: NetworkLayout, input_set: InputSet, params: np.ndarray) -> np.ndarray:
+    """The float64 reference forward pass of canonical parameter rows; packed tables."""
+    h = np.asarray(input_set.points, dtype=np.float64)
+    layers = list(layout.split(params))
+    for index, (W, b) in enumerate(layers):
+        z = np.matmul(h, W)
+        if b is not None:
+            z += b
+        h = activation_numpy(z, layout.act) if index < len(layers) - 1 else z[..., 0]
+    return pack_bits(h > 0)
+
+
+def activation_numpy(z, act):
+    if act == ACT_RELU:
+        return np.maximum(z, 0.0)
+    if act == ACT_TANH:
+        return np.tanh(z)
+    if act == ACT_STEP:
+        return (z > 0).astype(np.float64)
+    return z
+
+
+
+def layout_tables(arch, input_set: InputSet, count: int, key, first: int, device: str = "cpu", threads=None,
+                  stats=None) -> np.ndarray:
+    """Registry entry: tables of ``count`` networks of a chunk (``device``, ``threads``, ``stats`` unused).
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, np.uint64(5), 0).shape
+    (3, 1)
+    """
+    return numpy_tables(NetworkLayout.of(arch), input_set, count, key, first)
+
+
+def layout_forward(arch, input_set: InputSet, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
+    """Registry entry: tables of given float32 canonical rows, in float64.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> layout_forward(Perceptron(2), InputSet.cube(2), np.array([[1, 1, -1.5]], dtype=np.float32)).tolist()
+    [[8]]
+    """
+    return numpy_forward(NetworkLayout.of(arch), input_set, params.astype(np.float64))

@@ -1,0 +1,134 @@
+"""Streaming counts of distinct truth tables: an open-addressing hash table in numba.
+
+Tables arrive as packed ``uint64`` rows (``pfmap.truthtable`` packing), in
+batches, from any number of chunks; counts are merged as they come, so memory
+grows with the number of *distinct* functions (``8 * (words + 1)`` bytes per
+slot, at most half the slots used), never with the number of samples.
+Merging is addition of counts per key, associative and commutative, so the
+result does not depend on how the samples were split or in which order the
+parts arrive.
+
+References
+----------
+Knuth, The Art of Computer Programming, vol. 3, §6.4 (open addressing with linear probing).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from pfmap.montecarlo.rng import mix64
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(inline="always", cache=True)
+def _hash_row(rows, r, words):
+    h = np.uint64(words)
+    for w in range(words):
+        h = mix64(h ^ rows[r, w]) + _GOLDEN
+    return h
+
+
+@numba.njit(cache=True)
+def _insert(keys, counts, used, rows, weights, start, limit):
+    """Add ``rows[r]`` with weight ``weights[r]`` (or 1 when empty) for ``r >= start``.
+
+    Returns the first row not inserted (``len(rows)`` when done) and the new
+    number of used slots; stops when the table would pass ``limit`` slots.
+    """
+    capacity = keys.shape[0]
+    mask = np.uint64(capacity - 1)
+    words = rows.shape[1]
+    for r in range(start, rows.shape[0]):
+        if used >= limit:
+            return r, used
+        slot = np.int64(_hash_row(rows, r, words) & mask)
+        while True:
+            if counts[slot] == 0:
+                for w in range(words):
+                    keys[slot, w] = rows[r, w]
+                counts[slot] = weights[r] if weights.shape[0] else 1
+                used += 1
+                break
+            same = True
+            for w in range(words):
+                if keys[slot, w] != rows[r, w]:
+                    same = False
+                    break
+            if same:
+                counts[slot] += weights[r] if weights.shape[0] else 1
+                break
+            slot = (slot + 1) & (capacity - 1)
+    return rows.shape[0], used
+
+
+class TableCounter:
+    """Counts of distinct packed truth tables with ``words`` uint64 words each.
+
+    Examples
+    --------
+    >>> c = TableCounter(1)
+    >>> c.add(np.array([[8], [14], [8]], dtype=np.uint64))
+    >>> keys, counts = c.items()
+    >>> sorted(zip(keys[:, 0].tolist(), counts.tolist()))
+    [(8, 2), (14, 1)]
+    >>> d = TableCounter(1); d.add(np.array([[14]], dtype=np.uint64)); c.merge(d)
+    >>> c.total, len(c)
+    (4, 2)
+
+    References
+    ----------
+    Knuth, TAOCP vol. 3, §6.4, Algorithm L (linear probing).
+    """
+
+    def __init__(self, words: int, capacity: int = 1 << 12):
+        self.words = int(words)
+        capacity = 1 << max(4, int(capacity - 1).bit_length())
+        self._keys = np.zeros((capacity, self.words), dtype=np.uint64)
+        self._counts = np.zeros(capacity, dtype=np.int64)
+        self._used = 0
+        self.total = 0
+
+    def __len__(self) -> int:
+        return self._used
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the table (keys and counts)."""
+        return self._keys.nbytes + self._counts.nbytes
+
+    def add(self, rows: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Count each row once, or ``counts[r]`` times."""
+        rows = np.ascontiguousarray(rows, dtype=np.uint64)
+        if rows.ndim != 2 or rows.shape[1] != self.words:
+            raise ValueError(f"rows must have shape (N, {self.words}); got {rows.shape}")
+        weights = np.empty(0, dtype=np.int64) if counts is None else np.ascontiguousarray(counts, dtype=np.int64)
+        if weights.shape[0] and weights.shape[0] != rows.shape[0]:
+            raise ValueError("counts must have one entry per row")
+        start = 0
+        while start < rows.shape[0]:
+            limit = self._keys.shape[0] // 2  # load factor at most 1/2 keeps probes short
+            start, self._used = _insert(self._keys, self._counts, self._used, rows, weights, start, limit)
+            if start < rows.shape[0]:
+                self._grow()
+        self.total += int(weights.sum()) if weights.shape[0] else rows.shape[0]
+
+    def merge(self, other: "TableCounter") -> None:
+        """Add another counter's counts to this one."""
+        keys, counts = other.items()
+        self.add(keys, counts)
+
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys, counts)``: the distinct rows and how often each was seen (slot order)."""
+        occupied = self._counts > 0
+        return self._keys[occupied].copy(), self._counts[occupied].copy()
+
+    def _grow(self) -> None:
+        keys, counts = self.items()
+        capacity = self._keys.shape[0] * 2
+        self._keys = np.zeros((capacity, self.words), dtype=np.uint64)
+        self._counts = np.zeros(capacity, dtype=np.int64)
+        self._used = 0
+        _, self._used = _insert(self._keys, self._counts, 0, keys, counts, 0, capacity)

@@ -1,0 +1,120 @@
+"""One chunk of a Monte Carlo run: sample it, count it, check a stored one.
+
+:func:`chunk_task` is the unit of work the executors (here or on Dask) run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pfmap.architectures import architecture_from_dict
+from pfmap.inputs import InputSet
+
+from pfmap.montecarlo.backends import sample_tables
+from pfmap.montecarlo.counting import TableCounter
+from pfmap.montecarlo.rng import chunk_key
+
+BATCH = 1 << 16  # networks per call of the sampler; a multiple of the torch block, and never changes a result
+
+
+def chunk_networks(config: dict, chunk: int) -> int:
+    """How many networks chunk ``chunk`` of a run holds (the last may be short).
+
+    Examples
+    --------
+    >>> chunk_networks({"chunk_size": 4, "samples": 10}, 2)
+    2
+    """
+    return min(config["chunk_size"], config["samples"] - chunk * config["chunk_size"])
+
+
+def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device: str = "cpu",
+                threads: int | None = None, on_batch=None, stats: dict | None = None) -> TableCounter:
+    """Sample chunk ``chunk`` of a run and count its tables; ``on_batch(networks)`` after each batch.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> from pfmap.montecarlo.runs.manifest import prepare
+    >>> inputs, backend, cfg = prepare(Perceptron(1), 100, 0, None, None, "cpu", None)
+    >>> int(count_chunk(Perceptron(1), inputs, cfg, 0, backend).items()[1].sum())
+    100
+    """
+    key = chunk_key(config["seed"], chunk)
+    networks = chunk_networks(config, chunk)
+    counter = TableCounter(config["words"])
+    for start in range(0, networks, BATCH):
+        size = min(BATCH, networks - start)
+        tables = sample_tables(arch, size, seed=key, inputs=input_set, backend=backend, first=start, device=device,
+                               threads=threads, stats=stats)
+        counter.add(tables)
+        if on_batch is not None:
+            on_batch(size)
+    return counter
+
+
+def chunk_task(arch_dict: dict, points: np.ndarray, encoding, config: dict, backend: str, device: str,
+               chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run one chunk in a worker process with one thread; return its ``(keys, counts)``.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> from pfmap.montecarlo.runs.manifest import prepare
+    >>> inputs, backend, cfg = prepare(Perceptron(1), 50, 0, None, None, "cpu", None)
+    >>> keys, counts = chunk_task(Perceptron(1).to_dict(), inputs.points, "01", cfg, backend, "cpu", 0)
+    >>> int(counts.sum())
+    50
+    """
+    arch = architecture_from_dict(arch_dict)
+    input_set = InputSet(np.asarray(points), encoding, "points" if encoding is None else "cube")
+    return count_chunk(arch, input_set, config, chunk, backend, device, threads=1).items()
+
+
+def chunk_columns(keys: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """A counted chunk as the columns of its file: ``w0, w1, ...`` (uint64 words) and ``count``.
+
+    Examples
+    --------
+    >>> sorted(chunk_columns(np.zeros((2, 2), dtype=np.uint64), np.array([1, 1])))
+    ['count', 'w0', 'w1']
+    """
+    columns = {f"w{w}": np.ascontiguousarray(keys[:, w], dtype=np.uint64) for w in range(keys.shape[1])}
+    columns["count"] = np.asarray(counts, dtype=np.int64)
+    return columns
+
+
+def columns_to_counts(columns: dict[str, np.ndarray], words: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`chunk_columns`.
+
+    Examples
+    --------
+    >>> keys, counts = columns_to_counts(chunk_columns(np.ones((1, 1), dtype=np.uint64), np.array([3])), 1)
+    >>> keys.tolist(), counts.tolist()
+    ([[1]], [3])
+    """
+    keys = np.stack([np.asarray(columns[f"w{w}"], dtype=np.uint64) for w in range(words)], axis=1)
+    return keys, np.asarray(columns["count"], dtype=np.int64)
+
+
+def chunk_checker(config: dict):
+    """A check for :meth:`pfmap.runfolder.RunFolder.finished`: a stored chunk counts exactly its networks.
+
+    Examples
+    --------
+    >>> check = chunk_checker({"chunk_size": 4, "samples": 6, "words": 1})
+    >>> cols = chunk_columns(np.zeros((1, 1), dtype=np.uint64), np.array([4]))
+    >>> check(cols, {"chunk": 0}) is None, check(cols, {"chunk": 1})
+    (True, 'it counts 4 networks where chunk 1 has 2')
+    """
+    def check(columns: dict, meta: dict):
+        words = config["words"]
+        if any(f"w{w}" not in columns for w in range(words)) or "count" not in columns:
+            return f"it lacks the columns of a {words}-word run"
+        counts = np.asarray(columns["count"])
+        expected = chunk_networks(config, meta["chunk"])
+        if int(counts.sum()) != expected or (counts <= 0).any():
+            return f"it counts {int(counts.sum())} networks where chunk {meta['chunk']} has {expected}"
+        return None
+
+    return check
