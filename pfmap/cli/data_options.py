@@ -73,3 +73,29 @@ def inputs_of(args) -> int | None:
     if kind == "mnist":
         return 784
     return None
+
+
+def add_network_arguments(kinds, handler, *, description: str):
+    """``perceptron`` and ``mlp`` sub-subcommands with ``--n`` (optional: the data imply it) and the net's shape."""
+    parsers = []
+    for name, help_text in (("perceptron", "a single threshold unit"),
+                            ("mlp", "a fully connected net with one output unit")):
+        p = kinds.add_parser(name, help=help_text, description=description)
+        p.add_argument("--n", default=None, help="number of inputs (default: what the data imply)")
+        if name == "mlp":
+            p.add_argument("--widths", default="40,40", help="hidden layer widths, e.g. 40,40 (default)")
+            p.add_argument("--activation", default="relu", help="relu (default), tanh, step or linear")
+        p.set_defaults(handler=handler, mlp=name == "mlp")
+        parsers.append(p)
+    return parsers
+
+
+def network_from_args(args, n: int):
+    """The architecture of the flags, with ``n`` inputs (checked against ``--n``)."""
+    from ..architectures import MLP, Perceptron
+    from .options import parse_n, prior_from_args
+
+    if getattr(args, "n", None) is not None and parse_n(args.n) != n:
+        raise PfmapError(f"--n {args.n} does not match the data, whose points have {n} features")
+    prior = prior_from_args(args)
+    return MLP(n, args.widths, args.activation, prior) if args.mlp else Perceptron(n, prior)
