@@ -1,73 +1,245 @@
-"""Rao–Blackwellised estimate vs plain sampling at equal wall time: how much narrower are the intervals?
+"""Rao–Blackwellised estimate vs plain sampling at equal time: how much narrower are the intervals?
 
 Run by hand (not part of the tests):
 
     python benchmarks/rao_blackwell.py                                  # 2-2-1 relu, gaussian prior
+    python benchmarks/rao_blackwell.py --n 3 --widths 3                 # 3-3-1: dimension-4 output layer
+    python benchmarks/rao_blackwell.py --n 3 --widths 3 --activation tanh --samples 1e6
+    python benchmarks/rao_blackwell.py --n 2 --widths 3 --repeats 6     # 2-3-1
     python benchmarks/rao_blackwell.py --prior uniform
-    python benchmarks/rao_blackwell.py --n 3 --widths 2 --samples 5e4
-    python benchmarks/rao_blackwell.py --sampler mc                     # RB with independent hidden draws
-    python benchmarks/rao_blackwell.py --n 3 --widths 3 --no-bias       # 3-3-1 without biases: dimension 3
+    python benchmarks/rao_blackwell.py --sampler mc --no-symmetrize     # RB without RQMC, without orbits
+    python benchmarks/rao_blackwell.py --n 3 --widths 3 --end-to-end    # the command line, as a user runs it
 
 For each of ``--repeats`` seeds it times one Rao–Blackwellised estimate
-(``pfmap.geometry.rao_blackwell.estimate.rao_blackwell``, hidden layer sampled, output
-layer integrated exactly, one thread) and gives plain sampling the same
-wall time: ``montecarlo.sample`` (numba backend, one worker), at the rate
-measured in the same run.  Per function it prints the mean half-width of
-the 95% intervals, the Rao–Blackwellised one as reported (Student t over
-the RQMC replicates, or CLT) and the plain one ``1.96 sqrt(p(1-p)/N)``,
-their ratio, and, as a check that the reported intervals are honest, the
-spread of the Rao–Blackwellised estimates across the seeds against their
-reported standard error, and the ratio recomputed with that spread
-(``ratio (spread)``, noisier: a standard deviation from ``--repeats`` runs).  Ratios are summarised per function class
-(orbit under input permutations and output complement), rare classes
-first.
+(``pfmap.geometry.rao_blackwell.run.rao_blackwell``, one thread) and then
+plain sampling (``montecarlo.sample``, numba backend, one worker) on its
+own calibration count, right after, so that both see the same machine
+load; plain sampling is credited with the networks it would have drawn in
+the Rao-Blackwell run's time (``--clock cpu``, the default, uses the
+process's CPU time, robust on a shared machine; ``wall`` uses wall time).
+Per function it prints the mean half-width of the 95% intervals, the
+Rao–Blackwellised one as reported and the plain one ``1.96 sqrt(p(1-p)/N)``,
+their ratio, the ratio against plain sampling that also averages over the
+orbit (``vs sym``: ``1.96 sqrt(p(1 - |O| p) / (N |O|))``), and, as a check
+that the reported intervals are honest, the spread of the estimates across
+the seeds against their reported standard error.  Functions are summarised
+per class (orbit under the prior's symmetries), rare classes first; the
+headline is the worst ratio over the resolved classes (ESS >= 400, see
+``pfmap.geometry.rao_blackwell.estimate``) and how many classes, of what
+probability, were not resolved.
 
-Measured (2-core AMD EPYC, November 2026; 2e5 hidden samples, 8 seeds):
+``--end-to-end`` instead runs ``pfmap table mlp ...`` at its default sample
+count, then ``pfmap sample mlp ...`` (default workers: all cores) sized to
+the same wall time from a calibration run, and compares the intervals in
+the two tables: what a user gets from either command in the same time.
 
-* 2-2-1 relu, gaussian prior: worst function (xor) 12.1x narrower at equal
-  time (10.8x from the spread across seeds), common functions 20-67x; with
-  independent hidden draws (``--sampler mc``) the worst is 3.7x.
-* 2-2-1 tanh: worst 35.4x; 2-2-1 relu under the uniform prior: worst 13.2x.
-* Without biases three hidden units keep the output layer in dimension 3
-  (``--widths 3 --no-bias``): 2-3-1 relu worst 6.0x at 2e5 hidden samples,
-  9.5x at 1e6 (the randomised QMC gains with N).
-* Output layers of dimension 4 (``--widths 3``: 2-3-1, 3-3-1 with bias):
-  a Gaussian cone in R^4 is a volume on S^3, with no closed form.  With at
-  most four distinct planes (2-3-1) the cells are sign patterns of four
-  Gaussians, closed forms plus one Plackett integral
-  (:mod:`pfmap.geometry.rao_blackwell.cells_4d`): 4.8 us per hidden sample (the earlier
-  cubature: 1.6 ms), and the worst function (xor) is 4.8x narrower at 2e5
-  hidden samples, 7.0x at 1e6, 8.1x at 4e6 (6 seeds; the other classes
-  11-38x there), 9.3x at 1.6e7 (4 seeds; 12.7x from the spread; the other
-  classes 17-61x): the randomised QMC gains with N.  3-3-1 (eight planes) still
-  uses the cubature, 6.5 ms per hidden sample against 0.44 us per plain
-  network: there plain sampling wins (ratio 0.1-0.3).
+Measured (2-core Intel Xeon, shared with other jobs: load average 7-10,
+so timings use CPU time; November 2026):
+
+* see the module's report in the lead's notes; figures are filled in by the
+  last run (this docstring is rewritten with each measurement).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 
-from pfmap.geometry.rao_blackwell.estimate import rao_blackwell
+from pfmap import MLP, make_prior
+from pfmap.geometry.rao_blackwell.run import rao_blackwell
+from pfmap.geometry.rao_blackwell.symmetry import function_orbits
 from pfmap.montecarlo import sample
-from pfmap import MLP, boolean_inputs, make_prior
 
 
-def function_class(f: int, n: int) -> int:
-    """Smallest truth table in the orbit of ``f`` under input permutations and output complement."""
-    x = boolean_inputs(n)
-    m = 1 << n
-    best = None
-    for perm in itertools.permutations(range(n)):
-        index = [int("".join(map(str, x[j][list(perm)])), 2) for j in range(m)]
-        g = sum(((f >> index[j]) & 1) << j for j in range(m))
-        for h in (g, g ^ ((1 << m) - 1)):
-            best = h if best is None else min(best, h)
-    return best
+def _clock(kind: str) -> float:
+    return time.process_time() if kind == "cpu" else time.perf_counter()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _name(f: int, m: int) -> str:
+    return format(int(f), "b").zfill(m)[::-1]
+
+
+def in_process(args, arch: MLP) -> None:
+    """Equal-time comparison inside one process (see the module docstring)."""
+    samples = int(float(args.samples))
+    encoding = args.encoding
+    m = 1 << arch.n
+    orbit = function_orbits(arch.n, encoding, complement=arch.prior.bias)
+    if args.no_symmetrize:
+        orbit = np.arange(1 << m)
+    size = np.bincount(orbit, minlength=len(orbit))[orbit]
+    options = dict(sampler=args.sampler, symmetrize=not args.no_symmetrize, directions=args.directions)
+    rao_blackwell(arch, 64, encoding=encoding, **options)                          # compile
+    sample(arch, 10_000, seed=0, workers=1, inputs=encoding)                       # compile
+    calibration = int(float(args.calibration))
+
+    estimates, reported, half_rb, resolved, rb_time, nets_equal = [], [], [], [], [], []
+    for seed in range(1, args.repeats + 1):
+        t0 = _clock(args.clock)
+        est = rao_blackwell(arch, samples, seed=seed, encoding=encoding, **options)
+        rb_time.append(_clock(args.clock) - t0)
+        t0 = _clock(args.clock)
+        sample(arch, calibration, seed=10_000 + seed, workers=1, inputs=encoding)
+        plain_rate = calibration / (_clock(args.clock) - t0)
+        low, high = est.interval(0.95)
+        estimates.append(est.probability)
+        reported.append(est.std_error)
+        half_rb.append((high - low) / 2)
+        resolved.append(est.resolved)
+        nets_equal.append(plain_rate * rb_time[-1])
+    estimates, reported, half_rb = np.array(estimates), np.array(reported), np.array(half_rb)
+    resolved = np.array(resolved).all(axis=0)
+    nets_equal = np.array(nets_equal)
+    p = estimates.mean(axis=0)
+    q = p * (1 - p)
+    half_plain = 1.96 * np.sqrt(q)[None, :] / np.sqrt(nets_equal)[:, None]
+    half_sym = 1.96 * np.sqrt(np.maximum(p * (1 - size * p), 0) / size)[None, :] / np.sqrt(nets_equal)[:, None]
+    rb = half_rb.mean(axis=0)
+    ratio = half_plain.mean(axis=0) / np.where(rb > 0, rb, np.nan)
+    ratio_sym = half_sym.mean(axis=0) / np.where(rb > 0, rb, np.nan)
+    observed = estimates.std(axis=0, ddof=1) if args.repeats > 1 else np.full_like(p, np.nan)
+    spread = observed / np.where(reported.mean(axis=0) > 0, reported.mean(axis=0), np.nan)
+    ratio_observed = (half_plain.mean(axis=0) / 1.96) / np.where(observed > 0, observed, np.nan)
+
+    print(f"{arch.describe()}, inputs {encoding}, {args.sampler}, {args.directions} directions, "
+          f"{'not ' if args.no_symmetrize else ''}symmetrised: {est.samples:,} hidden samples per run, "
+          f"{args.repeats} runs ({args.clock} time)")
+    print(f"Rao-Blackwell: {np.mean(rb_time):.2f} s per run ({np.mean(rb_time) / est.samples * 1e6:.2f} us per "
+          f"hidden sample); plain montecarlo (numba, 1 worker): {np.mean(nets_equal / rb_time) / 1e6:.2f} M nets/s, "
+          f"{np.mean(nets_equal):,.0f} nets in the same time")
+    print()
+    seen = np.flatnonzero(p > 0)
+    if args.functions:
+        print(f"{'function':>18} {'P':>11} {'RB half':>10} {'plain half':>11} {'ratio':>7} {'vs sym':>7} "
+              f"{'spread/SE':>10} {'res':>4}")
+        for f in seen[np.argsort(p[seen])]:
+            print(f"{_name(f, m):>18} {p[f]:11.4g} {rb[f]:10.3g} {half_plain[:, f].mean():11.3g} {ratio[f]:7.1f} "
+                  f"{ratio_sym[f]:7.1f} {spread[f]:10.2f} {'yes' if resolved[f] else 'no':>4}")
+        print()
+    classes: dict = {}
+    for f in seen:
+        classes.setdefault(int(orbit[f]), []).append(int(f))
+    print(f"{'class':>18} {'size':>5} {'P each':>11} {'ratio (min..max)':>18} {'vs sym':>7} {'ratio (spread)':>15} "
+          f"{'resolved':>9}")
+    worst, unresolved = np.inf, []
+    for c, members in sorted(classes.items(), key=lambda kv: p[kv[1]].mean()):
+        r = ratio[members]
+        ok = bool(resolved[members].all())
+        print(f"{_name(c, m):>18} {len(members):5d} {p[members].mean():11.4g} {r.min():8.1f} .. {r.max():6.1f} "
+              f"{np.nanmean(ratio_sym[members]):7.1f} {np.nanmean(ratio_observed[members]):15.1f} "
+              f"{'yes' if ok else 'no':>9}")
+        if ok:
+            worst = min(worst, float(np.nanmin(r)))
+        else:
+            unresolved.append(float(p[members].mean()))
+    print(f"\nworst ratio over the {len(classes) - len(unresolved)} resolved classes: {worst:.1f}x narrower at equal "
+          f"time; {len(unresolved)} classes unresolved"
+          + (f" (P from {min(unresolved):.2g} to {max(unresolved):.2g})" if unresolved else ""))
+    if args.repeats > 1:
+        print(f"honesty check: spread of the RB estimates across seeds / reported SE, median "
+              f"{np.nanmedian(spread[seen]):.2f} (1 expected; noisy with {args.repeats} runs)")
+
+
+def _half_widths(path: str) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype={"function": str})
+    df["half"] = (df.ci_high - df.ci_low) / 2
+    return df.set_index("function")
+
+
+def end_to_end(args, arch: MLP) -> None:
+    """``pfmap table mlp`` at its default sample count against ``pfmap sample mlp`` in the same wall time."""
+    common = ["--n", str(arch.n), "--widths", ",".join(map(str, arch.widths)), "--activation", arch.activation,
+              "--encoding", args.encoding, "--prior", args.prior] + (["--no-bias"] if args.no_bias else [])
+    pfmap = [sys.executable, "-m", "pfmap.cli"] if args.module else ["pfmap"]
+    with tempfile.TemporaryDirectory() as tmp:
+        def timed(argv):
+            t0, c0 = time.perf_counter(), _children_cpu()
+            subprocess.run(pfmap + argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return time.perf_counter() - t0, _children_cpu() - c0
+
+        rb_path, mc_path = os.path.join(tmp, "rb.csv"), os.path.join(tmp, "mc.csv")
+        timed(["table", "mlp", *common, "--samples", "64", "--out", rb_path])            # numba caches warm
+        rows = []
+        for seed in range(1, args.repeats + 1):
+            rb_wall, rb_cpu = timed(["table", "mlp", *common, "--seed", str(seed), "--out", rb_path])
+            calibration = int(float(args.calibration))
+            cal_wall, _ = timed(["sample", "mlp", *common, "--samples", str(calibration), "--seed", "99",
+                                 "--quiet", "--out", mc_path])
+            startup, _ = timed(["sample", "mlp", *common, "--samples", "1000", "--seed", "98", "--quiet",
+                                "--out", mc_path])
+            rate = calibration / max(cal_wall - startup, 1e-9)
+            nets = max(1000, int(rate * max(rb_wall - startup, 0.0)))
+            mc_wall, _ = timed(["sample", "mlp", *common, "--samples", str(nets), "--seed", str(seed), "--quiet",
+                                "--out", mc_path])
+            rb, mc = _half_widths(rb_path), _half_widths(mc_path)
+            rows.append((seed, rb_wall, rb_cpu, nets, mc_wall, rb, mc))
+            print(f"seed {seed}: pfmap table mlp {rb_wall:.1f} s wall ({rb_cpu:.1f} s CPU); pfmap sample "
+                  f"{nets:,} nets in {mc_wall:.1f} s wall")
+        rb_half = pd.concat([r[5]["half"] for r in rows], axis=1).mean(axis=1)
+        mc_half = pd.concat([r[6]["half"] for r in rows], axis=1).mean(axis=1)
+        p = pd.concat([r[5]["probability"] for r in rows], axis=1).mean(axis=1)
+        res = pd.concat([r[5]["resolved"] for r in rows], axis=1).all(axis=1)
+        wall = np.mean([r[4] / r[1] for r in rows])
+        joined = pd.DataFrame({"p": p, "rb": rb_half, "mc": mc_half, "resolved": res}).dropna(subset=["p"])
+        # functions plain sampling never saw: its interval there is [0, Wilson upper of 0 counts]
+        nets = np.mean([r[3] for r in rows])
+        joined["mc"] = joined["mc"].fillna(1.96**2 / (nets + 1.96**2) / 2)
+        joined["ratio"] = joined.mc / joined.rb
+        orbit = function_orbits(arch.n, args.encoding, complement=arch.prior.bias)
+        m = 1 << arch.n
+        joined["class"] = [_name(orbit[int(f[::-1], 2)], m) for f in joined.index]
+        per_class = joined.groupby("class").agg(p=("p", "mean"), ratio=("ratio", "min"),
+                                                resolved=("resolved", "all")).sort_values("p")
+        print(f"\n{arch.describe()}: pfmap sample wall time / pfmap table mlp wall time = {wall:.2f}")
+        print(per_class.to_string(float_format=lambda v: f"{v:.3g}"))
+        good = per_class[per_class.resolved]
+        print(f"\nworst class ratio (resolved classes, {len(good)} of {len(per_class)}): {good.ratio.min():.1f}x")
+
+
+def honesty(args, arch: MLP) -> None:
+    """The reported intervals against an independent plain-sampling reference of ``--reference`` networks."""
+    samples = int(float(args.samples))
+    reference_n = int(float(args.reference))
+    t0 = time.perf_counter()
+    table = rao_blackwell(arch, samples, seed=args.seed, encoding=args.encoding, sampler=args.sampler,
+                          symmetrize=not args.no_symmetrize, directions=args.directions).table()
+    t1 = time.perf_counter()
+    reference = sample(arch, reference_n, seed=10_000 + args.seed, inputs=args.encoding)
+    t2 = time.perf_counter()
+    ref = dict(zip(reference.function, reference.probability))
+    rb = table.set_index("function")
+    names = sorted(set(ref) | set(rb.index))
+    p_rb = np.array([rb.probability.get(f, 0.0) for f in names])
+    se_rb = np.array([rb.std_error.get(f, 0.0) for f in names])
+    res = np.array([bool(rb.resolved.get(f, False)) for f in names])
+    p_ref = np.array([ref.get(f, 0.0) for f in names])
+    q = np.maximum(p_ref, p_rb)
+    z = (p_rb - p_ref) / np.sqrt(se_rb**2 + q * (1 - q) / reference_n)
+    print(f"{arch.describe()}: Rao-Blackwell {samples:,} hidden samples ({t1 - t0:.1f} s) against plain sampling "
+          f"{reference_n:,} nets ({t2 - t1:.1f} s); z = (RB - plain) / combined standard error")
+    for label, sel in (("all", np.ones(len(names), bool)), ("P < 1e-4", p_ref < 1e-4),
+                       ("P < 1e-5", p_ref < 1e-5), ("resolved", res), ("unresolved", ~res)):
+        if sel.any():
+            print(f"  {label:>10}: {sel.sum():4d} functions, max |z| {np.abs(z[sel]).max():.2f}, "
+                  f"|z| > 1.96: {(np.abs(z[sel]) > 1.96).mean():.3f}, |z| > 2.58: {(np.abs(z[sel]) > 2.576).mean():.3f}")
+    worst = np.argsort(-np.abs(z))[:5]
+    for i in worst:
+        print(f"  {names[i]}: RB {p_rb[i]:.3g} +- {se_rb[i]:.2g} ({'resolved' if res[i] else 'unresolved'}), "
+              f"plain {p_ref[i]:.3g}, z {z[i]:+.2f}")
 
 
 def main() -> None:
@@ -76,74 +248,26 @@ def main() -> None:
     parser.add_argument("--widths", default="2")
     parser.add_argument("--activation", default="relu")
     parser.add_argument("--prior", default="gaussian")
+    parser.add_argument("--encoding", default="01", choices=["01", "pm1"])
     parser.add_argument("--no-bias", action="store_true", help="no biases (the output layer loses a dimension)")
     parser.add_argument("--samples", default="2e5", help="hidden samples per Rao-Blackwell run (default 2e5)")
-    parser.add_argument("--repeats", type=int, default=8)
+    parser.add_argument("--calibration", default="2e6", help="plain networks timed per run (default 2e6)")
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--sampler", default="rqmc", choices=["rqmc", "mc"])
+    parser.add_argument("--directions", type=int, default=6, choices=[3, 4, 6, 10])
+    parser.add_argument("--no-symmetrize", action="store_true")
+    parser.add_argument("--clock", default="cpu", choices=["cpu", "wall"])
+    parser.add_argument("--functions", action="store_true", help="also print every function")
+    parser.add_argument("--end-to-end", action="store_true", help="compare the two commands (see the docstring)")
+    parser.add_argument("--module", action="store_true", help="run the CLI as python -m pfmap.cli")
+    parser.add_argument("--reference", default=None, help="check the intervals against this many plain samples")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the --reference check")
     args = parser.parse_args()
-
     arch = MLP(args.n, args.widths, args.activation, make_prior(args.prior, bias=not args.no_bias))
-    samples = int(float(args.samples))
-    rao_blackwell(arch, 64, sampler=args.sampler)            # compile
-    sample(arch, 10_000, seed=0, workers=1)                  # compile
-    t0 = time.perf_counter()
-    calibration = 2_000_000
-    sample(arch, calibration, seed=12345, workers=1)
-    plain_rate = calibration / (time.perf_counter() - t0)
-
-    estimates, reported, half_rb, rb_time, plain_time, plain_nets = [], [], [], [], [], []
-    for seed in range(1, args.repeats + 1):
-        t0 = time.perf_counter()
-        est = rao_blackwell(arch, samples, seed=seed, sampler=args.sampler)
-        rb_time.append(time.perf_counter() - t0)
-        low, high = est.interval(0.95)
-        estimates.append(est.probability)
-        reported.append(est.std_error)
-        half_rb.append((high - low) / 2)
-        nets = max(1000, int(plain_rate * rb_time[-1]))
-        t0 = time.perf_counter()
-        sample(arch, nets, seed=seed, workers=1)
-        plain_time.append(time.perf_counter() - t0)
-        plain_nets.append(nets)
-    estimates, reported, half_rb = np.array(estimates), np.array(reported), np.array(half_rb)
-    p = estimates.mean(axis=0)
-    # plain intervals for the nets plain sampling managed in the Rao-Blackwell run's wall time
-    nets_equal_time = np.array(plain_nets) * np.array(rb_time) / np.array(plain_time)
-    half_plain = 1.96 * np.sqrt(p * (1 - p))[None, :] / np.sqrt(nets_equal_time)[:, None]
-    ratio = half_plain.mean(axis=0) / np.where(half_rb.mean(axis=0) > 0, half_rb.mean(axis=0), np.nan)
-    observed = estimates.std(axis=0, ddof=1)
-    spread = observed / np.where(reported.mean(axis=0) > 0, reported.mean(axis=0), np.nan)
-    # the same ratio with the Rao-Blackwell error measured from the spread across seeds instead of reported
-    ratio_observed = (half_plain.mean(axis=0) / 1.96) / np.where(observed > 0, observed, np.nan)
-
-    print(f"{arch.describe()}, {args.sampler}: {est.samples:,} hidden samples per run, {args.repeats} runs")
-    print(f"Rao-Blackwell: {np.mean(rb_time):.2f} s per run ({np.mean(rb_time) / est.samples * 1e9:.0f} ns per "
-          f"hidden sample); plain montecarlo (numba, 1 worker): {plain_rate / 1e6:.2f} M nets/s, "
-          f"{np.mean(nets_equal_time):,.0f} nets in the same time")
-    print()
-    seen = np.flatnonzero(p > 0)
-    print(f"{'function':>18} {'P':>11} {'RB half-width':>14} {'plain half-width':>17} {'ratio':>7} "
-          f"{'spread/SE':>10} {'ratio (spread)':>15}")
-    for f in seen[np.argsort(p[seen])]:
-        name = format(int(f), "b").zfill(1 << args.n)[::-1]
-        print(f"{name:>18} {p[f]:11.4g} {half_rb[:, f].mean():14.3g} {half_plain[:, f].mean():17.3g} "
-              f"{ratio[f]:7.1f} {spread[f]:10.2f} {ratio_observed[f]:15.1f}")
-    print()
-    classes: dict = {}
-    for f in seen:
-        classes.setdefault(function_class(int(f), args.n), []).append(int(f))
-    print(f"{'class':>18} {'members':>8} {'P each':>11} {'ratio (min..max)':>18} {'ratio (spread)':>15}")
-    for c, members in sorted(classes.items(), key=lambda kv: p[kv[1]].mean()):
-        name = format(c, "b").zfill(1 << args.n)[::-1]
-        r = ratio[members]
-        print(f"{name:>18} {len(members):8d} {p[members].mean():11.4g} {r.min():8.1f} .. {r.max():6.1f} "
-              f"{np.nanmean(ratio_observed[members]):15.1f}")
-    rare = seen[p[seen] < 1e-3]
-    if len(rare):
-        print(f"\nfunctions with P < 1e-3: interval ratio {np.nanmin(ratio[rare]):.1f} (worst) to "
-              f"{np.nanmax(ratio[rare]):.1f}; all functions: worst {np.nanmin(ratio[seen]):.1f}")
-    print(f"honesty check: spread of the RB estimates across seeds / reported SE, median "
-          f"{np.nanmedian(spread[seen]):.2f} (1 expected; noisy with {args.repeats} runs)")
+    if args.reference:
+        honesty(args, arch)
+    else:
+        (end_to_end if args.end_to_end else in_process)(args, arch)
 
 
 if __name__ == "__main__":

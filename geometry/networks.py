@@ -1,11 +1,14 @@
-"""Tiny networks with hidden layers: one entry point, the right method for the activation.
+"""Tiny networks with hidden layers: one entry point, the right method for the activation, and its defaults.
 
 * step activations: every probability exact, composed from perceptron
   measures (:mod:`pfmap.geometry.step_networks.table`): Fractions for the box, closed
   forms or rigorous bounds for the Gaussian;
 * relu, tanh, linear: the hidden layers are sampled and the output layer's
-  conditional law is integrated exactly, a Rao–Blackwellised Monte Carlo
-  estimate with confidence intervals (:mod:`pfmap.geometry.rao_blackwell.estimate`).
+  conditional law is integrated in closed form, a Rao–Blackwellised Monte
+  Carlo estimate with confidence intervals (:mod:`pfmap.geometry.rao_blackwell`),
+  by default with :data:`DEFAULT_SAMPLES` hidden samples: ``2^22`` for output
+  layers of dimension 4 (a few seconds; there the per-sample variance is
+  higher and randomised QMC gains with the sample count), ``2e5`` otherwise.
 
 Both return the volume table shape of ``pfmap`` (``function, probability,
 exact, error, ...``, plus ``method``).
@@ -20,13 +23,12 @@ from __future__ import annotations
 from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
 
-from pfmap.geometry.rao_blackwell.estimate import (RaoBlackwellEstimate, check_rao_blackwell, rao_blackwell, rao_blackwell_table,
-                            uses_plackett_kernel)
-from pfmap.geometry.step_networks.table import (StepNetworkMeasure, check_step_network, step_network_cases, step_network_measure,
-                            step_network_table)
+from pfmap.geometry.rao_blackwell.estimate import RaoBlackwellEstimate
+from pfmap.geometry.rao_blackwell.run import check_rao_blackwell, rao_blackwell, rao_blackwell_table
+from pfmap.geometry.step_networks.table import (StepNetworkMeasure, check_step_network, step_network_cases,
+                                                step_network_measure, step_network_table)
 
-DEFAULT_SAMPLES = {1: 200_000, 2: 200_000, 3: 200_000, 4: 1_000}   # by output-layer dimension (4: ms per sample)
-FAST_4D_SAMPLES = 200_000   # dimension 4, Gaussian, at most four inputs: the Plackett kernel, ~5 us per sample
+DEFAULT_SAMPLES = {1: 200_000, 2: 200_000, 3: 200_000, 4: 1 << 22}   # by output-layer dimension
 
 __all__ = ["DEFAULT_SAMPLES", "RaoBlackwellEstimate", "StepNetworkMeasure", "check_rao_blackwell",
            "check_step_network", "network_method", "network_table", "rao_blackwell", "rao_blackwell_table",
@@ -34,7 +36,21 @@ __all__ = ["DEFAULT_SAMPLES", "RaoBlackwellEstimate", "StepNetworkMeasure", "che
 
 
 def network_method(arch: MLP) -> str:
-    """``"exact"`` for step nets, ``"rao-blackwell"`` otherwise.
+    """How :func:`network_table` computes a net's table: ``"exact"`` for step nets, ``"rao-blackwell"`` otherwise.
+
+    Parameters
+    ----------
+    arch : MLP
+        A network with at least one hidden layer.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    PfmapError
+        For a perceptron (no hidden layer).
 
     Examples
     --------
@@ -48,13 +64,33 @@ def network_method(arch: MLP) -> str:
 
 
 def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None, seed: int = 0,
-                  confidence: float = 0.95, workers: int = 1, sampler: str = "rqmc", top: int = 3, progress=None):
+                  confidence: float = 0.95, workers: int = 1, sampler: str = "rqmc", top: int = 3,
+                  progress: bool | str = False):
     """Volume table of a tiny MLP: exact for step activations, Rao–Blackwellised otherwise.
 
-    ``samples`` (hidden-parameter draws), ``seed`` and ``sampler``
-    (``"rqmc"`` or ``"mc"``) apply to the Rao–Blackwell estimate; the
-    default sample count depends on the output layer's dimension
-    (:data:`DEFAULT_SAMPLES`).
+    Parameters
+    ----------
+    arch : MLP
+        The network (at least one hidden layer).
+    encoding : {"01", "pm1"}
+        The input set.
+    samples : int, optional
+        Hidden-parameter draws of the Rao-Blackwell estimate; the default depends on the output layer's
+        dimension (:data:`DEFAULT_SAMPLES`).  Step nets take none.
+    seed, confidence, workers, sampler, progress
+        As for :func:`pfmap.geometry.rao_blackwell.run.rao_blackwell_table` (Rao-Blackwell only).
+    top : int
+        Step nets: hidden-code combinations listed per function.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The volume table (``function, probability, exact, error, ...``, plus ``method``).
+
+    Raises
+    ------
+    PfmapError
+        For ``samples`` with a step net, or a net either method cannot take.
 
     Examples
     --------
@@ -73,6 +109,6 @@ def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None
         return step_network_table(arch, encoding, top=top)
     d = check_rao_blackwell(arch)
     if samples is None:
-        samples = FAST_4D_SAMPLES if uses_plackett_kernel(arch) else DEFAULT_SAMPLES[d]
+        samples = DEFAULT_SAMPLES[d]
     return rao_blackwell_table(arch, samples, seed, encoding, confidence=confidence, workers=workers,
                                sampler=sampler, progress=progress)

@@ -15,15 +15,16 @@ Knuth, The Art of Computer Programming, vol. 3, §6.4 (open addressing with line
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from pfmap.montecarlo.jit import njit
 
 from pfmap.montecarlo.rng import mix64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always")
 def _hash_row(rows, r, words):
     h = np.uint64(words)
     for w in range(words):
@@ -31,7 +32,7 @@ def _hash_row(rows, r, words):
     return h
 
 
-@numba.njit(cache=True)
+@njit(nogil=True)
 def _insert(keys, counts, used, rows, weights, start, limit):
     """Add ``rows[r]`` with weight ``weights[r]`` (or 1 when empty) for ``r >= start``.
 
@@ -62,6 +63,39 @@ def _insert(keys, counts, used, rows, weights, start, limit):
                 break
             slot = (slot + 1) & (capacity - 1)
     return rows.shape[0], used
+
+
+@njit(nogil=True)
+def _rehash(old_keys, old_counts, keys, counts):
+    """Insert every occupied slot of the old table, in slot order, into the empty larger one; return the count."""
+    mask = np.uint64(keys.shape[0] - 1)
+    words = keys.shape[1]
+    used = 0
+    for r in range(old_counts.shape[0]):
+        if old_counts[r] == 0:
+            continue
+        slot = np.int64(_hash_row(old_keys, r, words) & mask)
+        while counts[slot] != 0:
+            slot = (slot + 1) & (keys.shape[0] - 1)
+        for w in range(words):
+            keys[slot, w] = old_keys[r, w]
+        counts[slot] = old_counts[r]
+        used += 1
+    return used
+
+
+@njit(nogil=True)
+def _compact(keys, counts):
+    """Move the occupied slots to the front, in slot order; return how many there are."""
+    used = 0
+    for slot in range(counts.shape[0]):
+        if counts[slot] > 0:
+            if used != slot:
+                for w in range(keys.shape[1]):
+                    keys[used, w] = keys[slot, w]
+                counts[used] = counts[slot]
+            used += 1
+    return used
 
 
 class TableCounter:
@@ -125,10 +159,28 @@ class TableCounter:
         occupied = self._counts > 0
         return self._keys[occupied].copy(), self._counts[occupied].copy()
 
+    def drain(self) -> tuple[np.ndarray, np.ndarray]:
+        """Like :meth:`items`, but without a copy: the counter is left empty and its memory is reused.
+
+        The distinct rows are moved to the front of the table's own arrays,
+        which are then shrunk in place, so the peak is the table, not the
+        table plus a compact copy (what ends a 10^8-sample run).
+        """
+        keys, counts, used = self._keys, self._counts, _compact(self._keys, self._counts)
+        self._keys = np.zeros((16, self.words), dtype=np.uint64)
+        self._counts = np.zeros(16, dtype=np.int64)
+        self._used, self.total = 0, 0
+        for array, shape in ((keys, (used, keys.shape[1])), (counts, (used,))):
+            try:
+                array.resize(shape, refcheck=False)  # realloc: the tail goes back to the system
+            except ValueError:  # not the owner of its data (a view): fall back to a copy
+                return keys[:used].copy(), counts[:used].copy()
+        return keys, counts
+
     def _grow(self) -> None:
-        keys, counts = self.items()
-        capacity = self._keys.shape[0] * 2
+        old_keys, old_counts = self._keys, self._counts
+        capacity = old_keys.shape[0] * 2
         self._keys = np.zeros((capacity, self.words), dtype=np.uint64)
         self._counts = np.zeros(capacity, dtype=np.int64)
-        self._used = 0
-        _, self._used = _insert(self._keys, self._counts, 0, keys, counts, 0, capacity)
+        # straight from the old slots into the new table: the peak is the two tables, no copy in between
+        self._used = _rehash(old_keys, old_counts, self._keys, self._counts)

@@ -1,7 +1,10 @@
-"""The public entry points of the sampling engine: :func:`sample`, :func:`sample_to_folder`, :func:`sample_counts`.
+"""The public entry points of the sampling engine: :func:`sample`, :func:`sample_to_folder`, :func:`sample_to_file`,
+:func:`sample_counts`.
 
 Each runs (or resumes) every chunk of a run, here or on Dask, merges the
-counts as chunks finish, and returns the volume table (or the raw counts).
+counts as chunks finish, and returns the volume table, writes it (in
+batches, never holding every truth-table string at once), or returns the
+raw counts.
 
 References
 ----------
@@ -11,19 +14,24 @@ Rocklin, "Dask: parallel computation with blocked algorithms and task scheduling
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-import pandas as pd
 
 from pfmap import __version__
+from pfmap.errors import PfmapError
 from pfmap.executors import run_chunks
 from pfmap.progress import progress_bar
+from pfmap.tables import table_format
+from pfmap.validation import check_whole
 
+from pfmap.montecarlo.backends import sample_tables
 from pfmap.montecarlo.counting import TableCounter
+from pfmap.montecarlo.rng import chunk_key
 from pfmap.montecarlo.runs.chunks import chunk_task, count_chunk
 from pfmap.montecarlo.runs.folder import SamplingFolder
 from pfmap.montecarlo.runs.manifest import prepare
-from pfmap.montecarlo.volume_table import volume_table, write_volume_parquet
-from pfmap.tables import write_table
+from pfmap.montecarlo.volume_table import VolumeRows, write_volume
 
 _COMMON = """arch : pfmap.MLP or pfmap.Perceptron
         The architecture; it carries the prior.
@@ -54,7 +62,7 @@ _COMMON = """arch : pfmap.MLP or pfmap.Perceptron
 
 def sample(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = None, device: str = "cpu",
            chunk_size: int | None = None, out=None, workers: int | None = None, dask: bool = False,
-           scheduler: str | None = None, progress: bool | str = False, stats: dict | None = None) -> pd.DataFrame:
+           scheduler: str | None = None, progress: bool | str = False, stats: dict | None = None):
     """Sample ``samples`` random networks of ``arch`` and return the volume table of their functions.
 
     The result depends only on (arch, inputs, seed, samples, chunk_size) and on
@@ -78,7 +86,7 @@ def sample(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = N
     Raises
     ------
     PfmapError
-        For a bad count, seed, backend, device, input set or run folder.
+        For a bad count, seed, backend, device, input set or run folder, or a run too large for this machine.
 
     Examples
     --------
@@ -93,21 +101,22 @@ def sample(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = N
     ----------
     Valle-Pérez, Camargo, Louis, ICLR 2019, Fig. 1; Wilson, JASA 22 (1927).
     """
-    config, total, input_set, folder, backend = _run(arch, samples, seed, inputs, backend, device, chunk_size, out,
-                                                     workers, dask, scheduler, progress, stats)
-    keys, counts = total.items()
-    df = volume_table(keys, counts, config["samples"], input_set.size, final_attrs(config, len(total), backend))
-    if folder is not None:
-        write_table(df, folder.table_path, "parquet")
-        folder.close()
-    return df
+    rows, folder = _rows(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler,
+                         progress, stats)
+    try:
+        if folder is not None:
+            write_volume(rows, "parquet", path=folder.table_path)
+        return rows.frame()
+    finally:
+        if folder is not None:
+            folder.close()
 
 
 def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend: str | None = None,
                      device: str = "cpu", chunk_size: int | None = None, workers: int | None = None,
                      dask: bool = False, scheduler: str | None = None, progress: bool | str = False,
-                     stats: dict | None = None, batch: int = 1 << 20) -> int:
-    """Like ``sample(..., out=out)``, but write ``out/table.parquet`` in batches and return its number of rows.
+                     stats: dict | None = None, batch: int | None = None, formats=("parquet",)) -> int:
+    """Like ``sample(..., out=out)``, but write the table in batches into the folder and return its number of rows.
 
     The same run, chunks and table as :func:`sample` (rows, order, columns,
     metadata; :func:`pfmap.montecarlo.load_run` reads it), without holding every
@@ -120,8 +129,11 @@ def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend:
     {common}
     out : str or os.PathLike
         The run folder.
-    batch : int
+    batch : int, optional
         Rows per written batch.
+    formats : tuple of str
+        The tables to write: ``out/table.parquet`` always, and ``out/table.csv`` (``md``, ``tex``, ``json``) for
+        each other format named.
 
     Returns
     -------
@@ -131,7 +143,7 @@ def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend:
     Raises
     ------
     PfmapError
-        As :func:`sample`.
+        As :func:`sample`, and for an unknown format.
 
     Examples
     --------
@@ -139,20 +151,66 @@ def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend:
     >>> from pfmap import Perceptron
     >>> from pfmap.montecarlo import load_run
     >>> folder = tempfile.mkdtemp() + "/run"
-    >>> sample_to_folder(Perceptron(2), 2000, folder, seed=1)
+    >>> sample_to_folder(Perceptron(2), 2000, folder, seed=1, formats=("parquet", "csv"))
     14
     >>> load_run(folder)["count"].tolist() == sample(Perceptron(2), 2000, seed=1)["count"].tolist()
     True
     """
-    config, total, input_set, folder, backend = _run(arch, samples, seed, inputs, backend, device, chunk_size, out,
-                                                     workers, dask, scheduler, progress, stats)
-    attrs = final_attrs(config, len(total), backend)
-    keys, counts = total.items()
-    del total
+    wanted = ["parquet"] + [f for f in dict.fromkeys(table_format(None, f) for f in formats) if f != "parquet"]
+    rows, folder = _rows(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler,
+                         progress, stats)
     try:
-        return write_volume_parquet(folder.table_path, keys, counts, config["samples"], input_set.size, attrs, batch)
+        for fmt in wanted:
+            write_volume(rows, fmt, path=folder.path / f"table.{_extension(fmt)}", batch=batch)
+        return len(rows)
     finally:
         folder.close()
+
+
+def sample_to_file(arch, samples, path=None, *, fmt: str | None = None, stream=None, seed: int = 0, inputs=None,
+                   backend: str | None = None, device: str = "cpu", chunk_size: int | None = None,
+                   workers: int | None = None, dask: bool = False, scheduler: str | None = None,
+                   progress: bool | str = False, stats: dict | None = None, batch: int | None = None) -> int:
+    """Run :func:`sample` without a run folder and write its table to one file (or stream), batch by batch.
+
+    Parameters
+    ----------
+    {common}
+    path : str or os.PathLike, optional
+        The table file (written atomically); its extension gives the format unless ``fmt`` does.
+    fmt : str, optional
+        One of ``md, csv, latex, json, parquet``.
+    stream : binary file, optional
+        Write here instead of ``path`` (``sys.stdout.buffer``).
+    batch : int, optional
+        Rows per written batch.
+
+    Returns
+    -------
+    int
+        The number of rows.
+
+    Raises
+    ------
+    PfmapError
+        As :func:`sample`, for an unknown format or extension, or a file that cannot be written.
+
+    Examples
+    --------
+    >>> import io
+    >>> from pfmap import Perceptron
+    >>> out = io.BytesIO()
+    >>> sample_to_file(Perceptron(1), 100, fmt="csv", stream=out)   # all four functions of one input
+    4
+    >>> out.getvalue().decode().splitlines()[0]
+    'function,probability,count,ci_low,ci_high'
+    """
+    if (path is None) == (stream is None):
+        raise PfmapError("give a table file as path, or a stream")
+    fmt = table_format(path, fmt)
+    rows, _ = _rows(arch, samples, seed, inputs, backend, device, chunk_size, None, workers, dask, scheduler,
+                    progress, stats)
+    return write_volume(rows, fmt, path=path, stream=stream, batch=batch)
 
 
 def sample_counts(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = None, device: str = "cpu",
@@ -175,7 +233,7 @@ def sample_counts(arch, samples, *, seed: int = 0, inputs=None, backend: str | N
     Returns
     -------
     tables : numpy.ndarray
-        ``(distinct, words)`` uint64 packed truth tables (``pfmap.truthtable`` conventions).
+        ``(distinct, words)`` uint64 packed truth tables (``pfmap.truthtable`` conventions), in no particular order.
     counts : numpy.ndarray
         How often each was drawn (int64).
 
@@ -195,15 +253,32 @@ def sample_counts(arch, samples, *, seed: int = 0, inputs=None, backend: str | N
                                   scheduler, progress, stats)
     if folder is not None:
         folder.close()
-    return total.items()
+    return total.drain()
 
 
-for _entry in (sample, sample_to_folder, sample_counts):
+for _entry in (sample, sample_to_folder, sample_to_file, sample_counts):
     _entry.__doc__ = _entry.__doc__.replace("{common}", _COMMON).replace("{{", "{").replace("}}", "}")
+
+
+def _extension(fmt: str) -> str:
+    return {"latex": "tex"}.get(fmt, fmt)
 
 
 def final_attrs(config: dict, distinct: int, backend: str) -> dict:
     """The ``df.attrs["pfmap"]`` of a finished run's table.
+
+    Parameters
+    ----------
+    config : dict
+        The run's manifest.
+    distinct : int
+        The number of distinct functions.
+    backend : str
+        The backend that ran it.
+
+    Returns
+    -------
+    dict
 
     Examples
     --------
@@ -219,23 +294,41 @@ def final_attrs(config: dict, distinct: int, backend: str) -> dict:
             "pfmap_version": __version__}
 
 
+def _rows(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler, progress, stats):
+    """Run (or resume); return the table's rows (the counter's memory handed over) and the open folder."""
+    config, total, input_set, folder, backend = _run(arch, samples, seed, inputs, backend, device, chunk_size, out,
+                                                     workers, dask, scheduler, progress, stats)
+    try:
+        attrs = final_attrs(config, len(total), backend)
+        keys, counts = total.drain()
+        del total
+        return VolumeRows(keys, counts, config["samples"], input_set.size, attrs), folder
+    except BaseException:
+        if folder is not None:
+            folder.close()
+        raise
+
+
 def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler, progress, stats):
     """Run (or resume) every chunk; return (config, merged counter, input set, run folder or None, backend)."""
     input_set, backend, config = prepare(arch, samples, seed, inputs, backend, device, chunk_size)
-    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
-        from pfmap.errors import PfmapError
-
-        raise PfmapError(f"workers must be a whole number >= 1; got {workers!r}")
+    if workers is not None:
+        workers = check_whole(workers, "workers", minimum=1)
     folder = SamplingFolder(out, config) if out is not None else None
     total = TableCounter(config["words"])
     done_networks = 0
-    todo = list(range(config["chunks"]))
     try:
+        done = set()
         if folder is not None:
-            for k, (keys, counts) in folder.finished_counts().items():
+            for k, (keys, counts) in folder.finished_counts():
                 total.add(keys, counts)
                 done_networks += int(counts.sum())
-                todo.remove(k)
+                done.add(k)
+        todo = (k for k in range(config["chunks"]) if k not in done)
+        if done_networks < config["samples"] and not (dask or scheduler is not None):
+            # compile (or load) the kernels before the bar starts, so that it never sits frozen at 0%
+            sample_tables(arch, 1, seed=chunk_key(config["seed"], 0), inputs=input_set, backend=backend,
+                          device=device, threads=1)
         with progress_bar(config["samples"], progress=progress, desc="sampling", unit="net",
                           initial=done_networks) as bar:
             def finish(chunk, result, count_on_bar=True):
@@ -251,12 +344,28 @@ def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers,
                 run_chunks(chunk_task, todo, (arch.to_dict(), np.asarray(input_set.points), input_set.encoding,
                                               config, backend, device),
                            dask=True, scheduler=scheduler, workers=workers, on_result=finish)
-            else:
+            elif folder is None:
+                # no chunk files to write: every batch is counted straight into the run's total
                 for chunk in todo:
-                    counter = count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update, stats)
-                    finish(chunk, counter.items(), count_on_bar=False)
+                    count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update, stats, total)
+                    bar.set_postfix(distinct=len(total), refresh=False)
+            else:
+                # a finished chunk is written and merged on a thread of its own while the next one is sampled
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pfmap-finish") as finisher:
+                    pending = None
+                    for chunk in todo:
+                        counter = count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update,
+                                              stats)
+                        if pending is not None:
+                            pending.result()
+                        pending = finisher.submit(finish, chunk, counter.drain(), False)
+                    if pending is not None:
+                        pending.result()
     except BaseException:
         if folder is not None:
             folder.close()
         raise
+    if total.total != config["samples"]:
+        raise PfmapError(f"the run counted {total.total} networks where it has {config['samples']}; "
+                         f"rerun it (its folder's chunks are checked on resume)")
     return config, total, input_set, folder, backend

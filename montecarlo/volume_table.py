@@ -1,30 +1,252 @@
-"""From counts to a volume table: probabilities with 95% Wilson score intervals.
+"""From counts to the Monte Carlo volume table: sorted on integer keys, built column by column, written in batches.
+
+A run ends as ``(keys, counts)``: packed truth tables (``pfmap.truthtable``
+conventions) and how often each was drawn.  :class:`VolumeRows` puts them in
+table order (count descending, ties by truth-table string) with a radix sort
+on the packed words themselves (:func:`table_order`), and gives any range of
+rows as columns: the truth-table strings come from the words in bulk
+(:func:`function_chars`), and the probability and the 95% Wilson interval
+are computed once per distinct count, since they depend on nothing else.
+:func:`volume_table` is the whole table as a DataFrame; :func:`write_volume`
+writes it in any of pfmap's formats batch by batch (a 10^8-sample run has
+tens of millions of rows), with the same rows, values and text as
+``pfmap.tables.write_table(volume_table(...))``.
 
 References
 ----------
 Wilson, "Probable inference, the law of succession, and statistical inference", JASA 22 (1927).
-Brown, Cai, DasGupta, "Interval estimation for a binomial proportion", Statistical Science 16 (2001).
+Knuth, The Art of Computer Programming, vol. 3, §5.2.5 (radix sorting).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from pfmap.files import atomic_write
 from pfmap.intervals import wilson_interval
-from pfmap.tables import sort_table
-from pfmap.truthtable import words_to_strings
+from pfmap.tables import TextFormat, cell_text, parquet_metadata, table_format
 
-def _volume_columns(keys: np.ndarray, counts: np.ndarray, samples: int, length: int) -> dict:
-    """The columns of a volume table for the rows ``keys`` (packed truth tables) seen ``counts`` times."""
-    counts = np.asarray(counts, dtype=np.int64)
-    low, high = wilson_interval(counts, samples)
-    return {"function": words_to_strings(keys, length) if len(counts) else [],
-            "probability": counts / float(samples), "count": counts, "ci_low": low, "ci_high": high}
+from pfmap.montecarlo.jit import njit
+
+COLUMNS = ("function", "probability", "count", "ci_low", "ci_high")
+# character j (as ASCII '0'/'1') of byte value b: bit j of b
+_BYTE_CHARS = (((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1) + ord("0")).astype(np.uint8)
+_TEXT_BATCH_BYTES = 16 << 20
 
 
-def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int, attrs: dict | None = None) -> pd.DataFrame:
+@njit(inline="always")
+def _reverse64(x):
+    """The bits of a 64-bit word in reverse order (bit 0 becomes bit 63)."""
+    x = ((x >> np.uint64(1)) & np.uint64(0x5555555555555555)) | ((x & np.uint64(0x5555555555555555)) << np.uint64(1))
+    x = ((x >> np.uint64(2)) & np.uint64(0x3333333333333333)) | ((x & np.uint64(0x3333333333333333)) << np.uint64(2))
+    x = ((x >> np.uint64(4)) & np.uint64(0x0F0F0F0F0F0F0F0F)) | ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) << np.uint64(4))
+    x = ((x >> np.uint64(8)) & np.uint64(0x00FF00FF00FF00FF)) | ((x & np.uint64(0x00FF00FF00FF00FF)) << np.uint64(8))
+    x = ((x >> np.uint64(16)) & np.uint64(0x0000FFFF0000FFFF)) | ((x & np.uint64(0x0000FFFF0000FFFF)) << np.uint64(16))
+    return (x >> np.uint64(32)) | (x << np.uint64(32))
+
+
+@njit(nogil=True)
+def _order(keys, rank, n_ranks):
+    """Row order by ``rank`` (ascending), then by truth-table string: an LSD radix sort on 16-bit digits.
+
+    The digits of the string are those of the bit-reversed words (character 0
+    is bit 0 of word 0, the most significant), least significant first; the
+    rank is the last, most significant digit.  A pass whose digit is the same
+    for every row is skipped.
+    """
+    n, words = keys.shape
+    perm = np.arange(n)
+    spare = np.empty(n, dtype=np.int64)
+    digit = np.empty(n, dtype=np.int64)
+    tally = np.zeros(max(1 << 16, n_ranks) + 1, dtype=np.int64)
+    for p in range(4 * words + 1):
+        if p < 4 * words:
+            w, shift = words - 1 - p // 4, np.uint64(16 * (p % 4))
+            for i in range(n):
+                digit[i] = np.int64((_reverse64(keys[perm[i], w]) >> shift) & np.uint64(0xFFFF))
+            buckets = 1 << 16
+        else:
+            for i in range(n):
+                digit[i] = rank[perm[i]]
+            buckets = n_ranks
+        tally[:] = 0
+        for i in range(n):
+            tally[digit[i] + 1] += 1
+        if n == 0 or tally[digit[0] + 1] == n:
+            continue  # every row has this digit: the pass would not move anything
+        for v in range(buckets):
+            tally[v + 1] += tally[v]
+        for i in range(n):
+            d = digit[i]
+            spare[tally[d]] = perm[i]
+            tally[d] += 1
+        perm, spare = spare, perm
+    return perm
+
+
+def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Row order of the volume table (count descending, ties by truth-table string) without building strings.
+
+    Character ``j`` of a truth table is bit ``j`` of the packed words, so the
+    strings compare as the words with every 64-bit word bit-reversed, read
+    word by word; a stable radix sort on their 16-bit digits, then on the rank
+    of the count, gives the order in ``4 * words + 1`` passes at most.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        ``(rows, words)`` uint64 packed truth tables, all distinct.
+    counts : numpy.ndarray
+        How often each was drawn (positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 row indices in table order.
+
+    Raises
+    ------
+    ValueError
+        If ``keys`` is not ``(rows, words)`` with one count per row.
+
+    Examples
+    --------
+    >>> keys = np.array([[8], [1], [14], [2]], dtype=np.uint64)       # 0001, 1000, 0111, 0100
+    >>> table_order(keys, np.array([1, 1, 3, 1])).tolist()            # 0111; then 0001 < 0100 < 1000
+    [2, 0, 3, 1]
+    """
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    if keys.ndim != 2 or len(keys) != len(counts):
+        raise ValueError(f"keys must be (rows, words) with one count per row; got {keys.shape} and {counts.shape}")
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    distinct = np.unique(counts)  # ascending; rank 0 is the largest count
+    rank = (len(distinct) - 1 - np.searchsorted(distinct, counts)).astype(np.int64)
+    return _order(keys, rank, len(distinct))
+
+
+def function_chars(keys: np.ndarray, length: int) -> np.ndarray:
+    """The truth-table strings of packed rows as an ``(rows, length)`` array of ASCII ``'0'``/``'1'`` bytes.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        ``(rows, words)`` uint64.
+    length : int
+        Outputs per table.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8.
+
+    Examples
+    --------
+    >>> function_chars(np.array([[8], [14]], dtype=np.uint64), 4).view("S4").ravel().tolist()
+    [b'0001', b'0111']
+    """
+    keys = np.ascontiguousarray(keys, dtype="<u8")
+    chars = _BYTE_CHARS[keys.view(np.uint8)].reshape(len(keys), -1)
+    return chars if chars.shape[1] == length else np.ascontiguousarray(chars[:, :length])
+
+
+class VolumeRows:
+    """The rows of a volume table from ``(keys, counts)``, in table order, as columns batch by batch.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        ``(distinct, words)`` uint64 packed truth tables.
+    counts : numpy.ndarray
+        How often each was drawn.
+    samples : int
+        Networks drawn in all (the denominator).
+    length : int
+        Outputs per truth table (the number of inputs).
+    attrs : dict, optional
+        The table's provenance (``df.attrs["pfmap"]``).
+
+    Examples
+    --------
+    >>> rows = VolumeRows(np.array([[8], [14]], dtype=np.uint64), np.array([1, 3]), 4, 4)
+    >>> cols = rows.columns(0, 2)
+    >>> cols["function"].view("S4").ravel().tolist(), cols["probability"].tolist(), len(rows)
+    ([b'0111', b'0001'], [0.75, 0.25], 2)
+    """
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray, samples: int, length: int, attrs: dict | None = None):
+        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        self.order = table_order(self.keys, counts)
+        self.counts = np.asarray(counts, dtype=np.int64)[self.order]
+        self.samples, self.length, self.attrs = int(samples), int(length), dict(attrs or {})
+        # the table's distinct counts, largest first, and where each run of rows starts
+        change = np.flatnonzero(np.diff(self.counts)) + 1 if len(self.counts) else np.zeros(0, dtype=np.int64)
+        self.run_starts = np.concatenate([[0], change]).astype(np.int64) if len(self.counts) else change
+        self.run_counts = self.counts[self.run_starts]
+        self.run_probability = self.run_counts / float(self.samples)
+        self.run_low, self.run_high = wilson_interval(self.run_counts, self.samples)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def runs(self, start: int, stop: int):
+        """``(run, first, last)`` for each run of equal counts among rows ``start .. stop-1``."""
+        run = int(np.searchsorted(self.run_starts, start, side="right")) - 1
+        while start < stop:
+            end = int(self.run_starts[run + 1]) if run + 1 < len(self.run_starts) else len(self)
+            yield run, start, min(stop, end)
+            start, run = min(stop, end), run + 1
+
+    def ranks(self, start: int, stop: int) -> np.ndarray:
+        """The run of each row ``start .. stop-1``."""
+        return np.searchsorted(self.run_starts, np.arange(start, stop), side="right") - 1
+
+    def columns(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Rows ``start .. stop-1``: ``function`` as ``(rows, length)`` ASCII bytes, the others as numbers."""
+        rank = self.ranks(start, stop)
+        return {"function": function_chars(self.keys[self.order[start:stop]], self.length),
+                "probability": self.run_probability[rank], "count": self.counts[start:stop],
+                "ci_low": self.run_low[rank], "ci_high": self.run_high[rank]}
+
+    def frame(self):
+        """The whole table as a DataFrame (what :func:`volume_table` returns)."""
+        import pandas as pd
+
+        cols = self.columns(0, len(self))
+        df = pd.DataFrame({"function": _function_column(cols.pop("function")), **cols})
+        if self.attrs:
+            df.attrs["pfmap"] = dict(self.attrs)
+        return df
+
+    def run_values(self, run: int) -> list:
+        """The numbers every row of one run shares: ``[probability, count, ci_low, ci_high]``."""
+        return [self.run_probability[run], int(self.run_counts[run]), self.run_low[run], self.run_high[run]]
+
+
+def _string_array(chars: np.ndarray):
+    """A pyarrow string array over fixed-width ASCII rows, without a Python string per row."""
+    import pyarrow as pa
+
+    rows, width = chars.shape
+    large = rows * width >= 1 << 31
+    offsets = np.arange(rows + 1, dtype=np.int64 if large else np.int32) * width
+    return pa.Array.from_buffers(pa.large_string() if large else pa.string(), rows,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))])
+
+
+def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int, attrs: dict | None = None):
     """The Monte Carlo volume table: ``function, probability, count, ci_low, ci_high``, sorted.
+
+    Parameters
+    ----------
+    keys, counts, samples, length, attrs
+        As for :class:`VolumeRows`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, as :func:`pfmap.tables.sort_table` orders it; ``attrs["pfmap"]`` set when given.
 
     Examples
     --------
@@ -36,62 +258,128 @@ def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int
     ----------
     DESIGN.md's volume table; Wilson, JASA 22 (1927).
     """
-    df = sort_table(pd.DataFrame(_volume_columns(keys, counts, samples, length)))
-    if attrs is not None:
-        df.attrs["pfmap"] = attrs
-    return df
+    return VolumeRows(keys, counts, samples, length, attrs).frame()
 
 
-_BIT_REVERSED = np.array([int(f"{b:08b}"[::-1], 2) for b in range(256)], dtype=np.uint8)
+def _function_column(chars: np.ndarray):
+    """The ``function`` column: pandas' string dtype over an Arrow array (pandas >= 3), else Python strings."""
+    import pandas as pd
+
+    dtype = pd.Series([""], dtype=str).dtype
+    if dtype == object:
+        return chars.view(f"S{chars.shape[1]}").ravel().astype(str).astype(object) if len(chars) else []
+    return pd.array(_string_array(chars), dtype=dtype)
 
 
-def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Row order of :func:`volume_table` (count descending, ties by truth-table string) without building strings.
+def write_volume(rows: VolumeRows, fmt: str, *, path=None, stream=None, batch: int | None = None) -> int:
+    """Write the table of ``rows`` in ``fmt`` to ``path`` (atomically) or to a binary ``stream``, batch by batch.
 
-    Character ``j`` of a truth table is bit ``j`` of the packed words, so the
-    strings compare as the words with every 64-bit word bit-reversed, read
-    word by word.
+    The same bytes as ``pfmap.tables.write_table(volume_table(...), path, fmt)``
+    (Parquet: the same rows, columns and metadata), while only one batch of
+    rows exists as text at a time.
+
+    Parameters
+    ----------
+    rows : VolumeRows
+        The table.
+    fmt : str
+        One of :data:`pfmap.tables.FORMATS`.
+    path : str or os.PathLike, optional
+        The file to write.
+    stream : binary file, optional
+        Where to write instead (``sys.stdout.buffer``).
+    batch : int, optional
+        Rows per batch (default: 2^20 for Parquet, ~16 MB of text otherwise).
+
+    Returns
+    -------
+    int
+        The number of rows.
+
+    Raises
+    ------
+    PfmapError
+        If the file cannot be written (the temporary file is removed).
 
     Examples
     --------
-    >>> keys = np.array([[8], [1], [14], [2]], dtype=np.uint64)       # 0001, 1000, 0111, 0100
-    >>> table_order(keys, np.array([1, 1, 3, 1])).tolist()            # 0111; then 0001 < 0100 < 1000
-    [2, 0, 3, 1]
+    >>> import io
+    >>> rows = VolumeRows(np.array([[8], [14]], dtype=np.uint64), np.array([1, 3]), 4, 4)
+    >>> out = io.BytesIO(); write_volume(rows, "csv", stream=out)
+    2
+    >>> print(out.getvalue().decode().splitlines()[1])
+    0111,0.75,3,0.30064184258240184,0.9544127391902995
     """
-    keys = np.ascontiguousarray(keys, dtype="<u8")
-    n_rows, words = keys.shape
-    reversed_bytes = _BIT_REVERSED[keys.view(np.uint8)].reshape(n_rows, words, 8)
-    string_keys = reversed_bytes.view(">u8").reshape(n_rows, words)
-    sort_keys = [string_keys[:, w] for w in range(words - 1, -1, -1)] + [-np.asarray(counts, dtype=np.int64)]
-    return np.lexsort(sort_keys)
+    fmt = table_format(None, fmt)
+    if (path is None) == (stream is None):
+        raise ValueError("give exactly one of path and stream")
+    write = _write_parquet if fmt == "parquet" else _write_text
+
+    if stream is not None:
+        write(rows, fmt, stream, batch)
+    else:
+        def to_file(tmp):
+            with open(tmp, "wb") as handle:
+                write(rows, fmt, handle, batch)
+
+        atomic_write(path, to_file)
+    return len(rows)
 
 
-def write_volume_parquet(path, keys: np.ndarray, counts: np.ndarray, samples: int, length: int,
-                         attrs: dict | None = None, batch: int = 1 << 20) -> int:
-    """Write the volume table of :func:`volume_table` to Parquet in batches; return its number of rows.
-
-    Same rows, order, columns and metadata as ``write_table(volume_table(...), path, "parquet")``, but the
-    truth-table strings exist one batch at a time: a 10^8-sample run with 6x10^7 distinct functions needs a few
-    GB instead of ~20.  Written atomically (:func:`pfmap.files.atomic_write`), so ``path`` is never half written.
-    """
-    from pathlib import Path
-
+def _write_parquet(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pfmap.files import atomic_write
-    from pfmap.tables import parquet_metadata
-
-    path = Path(path)
-    counts = np.asarray(counts, dtype=np.int64)
-    order = table_order(keys, counts)
+    batch = batch or 1 << 20
     schema = pa.schema([("function", pa.string()), ("probability", pa.float64()), ("count", pa.int64()),
-                        ("ci_low", pa.float64()), ("ci_high", pa.float64())], metadata=parquet_metadata(attrs or {}))
-    def write(tmp):
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for start in range(0, max(len(order), 1), batch):
-                rows = order[start:start + batch]
-                writer.write_table(pa.table(_volume_columns(keys[rows], counts[rows], samples, length), schema=schema))
+                        ("ci_low", pa.float64()), ("ci_high", pa.float64())], metadata=parquet_metadata(rows.attrs))
+    # no dictionary for the truth tables: nearly all distinct, it would only be built to be dropped
+    with pq.ParquetWriter(handle, schema, use_dictionary=["probability", "count", "ci_low", "ci_high"]) as writer:
+        for start in range(0, max(len(rows), 1), batch):
+            cols = rows.columns(start, min(len(rows), start + batch))
+            cols["function"] = _string_array(cols["function"])
+            writer.write_table(pa.table(cols, schema=schema))
 
-    atomic_write(path, write)
-    return len(order)
+
+def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
+    widths = None
+    if fmt == "md":
+        widths = [rows.length] + [max([0] + [len(cell_text(v)) for v in column])
+                                  for column in (rows.run_probability, rows.run_counts, rows.run_low, rows.run_high)]
+    return TextFormat(fmt, COLUMNS, widths=widths, metadata=rows.attrs)
+
+
+def _write_text(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
+    layout = _text_layout(rows, fmt)
+    empty = len(rows) == 0
+    handle.write(layout.header(empty=empty).encode())
+    placeholder = "0" * rows.length
+    cache: dict[int, tuple[bytes, bytes]] = {}
+
+    def parts(run):  # the text before and after the function of every row of one run
+        if run not in cache:
+            text = layout.row([placeholder] + rows.run_values(run))
+            at = text.index(placeholder)
+            cache[run] = (text[:at].encode(), text[at + rows.length:].encode())
+        return cache[run]
+
+    separator = layout.separator.encode()
+    row_bytes = rows.length + 96
+    batch = batch or max(1, _TEXT_BATCH_BYTES // row_bytes)
+    length = rows.length
+    for start in range(0, len(rows), batch):
+        for run, first, last in rows.runs(start, min(len(rows), start + batch)):
+            before, after = parts(run)
+            if separator and first == 0:
+                handle.write(before + function_chars(rows.keys[rows.order[:1]], length).tobytes() + after)
+                first += 1
+                if first == last:
+                    continue
+            before = separator + before
+            # one block of rows with the same numbers: the text before, the truth tables, the text after
+            block = np.empty((last - first, len(before) + length + len(after)), dtype=np.uint8)
+            block[:, :len(before)] = np.frombuffer(before, dtype=np.uint8)
+            block[:, len(before):len(before) + length] = function_chars(rows.keys[rows.order[first:last]], length)
+            block[:, len(before) + length:] = np.frombuffer(after, dtype=np.uint8)
+            handle.write(block)
+    handle.write(layout.footer(empty=empty).encode())

@@ -2,7 +2,8 @@
 
 The function a network computes on an input set is the truth table of
 ``[final pre-activation > 0]``.  Hidden activations are relu, tanh, step
-(Heaviside: 1 if z > 0 else 0) or linear.
+(Heaviside: 1 if z > 0 else 0) or linear; :data:`ACTIVATION_CODES` gives the
+integer code of each in compiled kernels, the same in every engine.
 """
 
 from __future__ import annotations
@@ -23,6 +24,21 @@ MAX_INPUTS = 1_000_000
 def validate_activation(activation: str) -> str:
     """Canonical activation name.
 
+    Parameters
+    ----------
+    activation : str
+        ``relu``, ``tanh``, ``step`` or ``linear`` (any case), or an alias: ``heaviside``/``sign`` (step),
+        ``identity`` (linear).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    PfmapError
+        For an unknown activation.
+
     Examples
     --------
     >>> validate_activation("ReLU")
@@ -38,6 +54,20 @@ def validate_activation(activation: str) -> str:
 
 def parse_widths(widths) -> tuple[int, ...]:
     """Hidden-layer widths from ``"40,40"``, ``[40, 40]`` or ``()``.
+
+    Parameters
+    ----------
+    widths : str, int, sequence of int, or None
+        The widths; None or ``""`` is no hidden layer.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    PfmapError
+        If a width is not a positive whole number.
 
     Examples
     --------
@@ -73,6 +103,22 @@ def parse_widths(widths) -> tuple[int, ...]:
 class MLP:
     """Fully connected net ``n -> widths... -> 1`` with one activation for all hidden layers.
 
+    Parameters
+    ----------
+    n : int
+        The number of inputs.
+    widths : tuple of int or str
+        Hidden-layer widths (see :func:`parse_widths`).
+    activation : str
+        The hidden activation (see :func:`validate_activation`).
+    prior : GaussianPrior or UniformPrior
+        The prior over every parameter (default: all N(0, 1)).
+
+    Raises
+    ------
+    PfmapError
+        For a bad ``n``, ``widths``, ``activation`` or ``prior``.
+
     Examples
     --------
     >>> net = MLP(7, (40, 40), "relu", GaussianPrior(fan_in_scaling=True))
@@ -96,6 +142,7 @@ class MLP:
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
+        """``(n, *widths, 1)``."""
         return (self.n, *self.widths, 1)
 
     @property
@@ -105,33 +152,81 @@ class MLP:
 
     @property
     def is_perceptron(self) -> bool:
+        """True without hidden layers."""
         return not self.widths
 
     @property
     def bias(self) -> bool:
+        """Whether the units have biases (the prior's)."""
         return self.prior.bias
 
     @property
     def n_parameters(self) -> int:
+        """Weights plus biases."""
         sizes = self.layer_sizes
         weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         return weights + (sum(sizes[1:]) if self.bias else 0)
 
     def name(self) -> str:
+        """The layer sizes joined by dashes.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> MLP(3, (2,)).name()
+        '3-2-1'
+        """
         return "-".join(str(s) for s in self.layer_sizes)
 
     def describe(self) -> str:
+        """A short human-readable description, the prior's included.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> MLP(2, (2,), "step").describe()
+        '2-2-1 step, gaussian(sigma_w=1, sigma_b=1)'
+        """
         if self.is_perceptron:
             return f"perceptron n={self.n}, {self.prior.describe()}"
         return f"{self.name()} {self.activation}, {self.prior.describe()}"
 
     def to_dict(self) -> dict:
+        """A JSON-ready description; :func:`architecture_from_dict` reads it back.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> MLP(2, (3,), "tanh").to_dict()["widths"]
+        [3]
+        """
         return {"n": self.n, "widths": list(self.widths), "activation": self.activation,
                 "prior": self.prior.to_dict()}
 
 
 class Perceptron(MLP):
     """A single threshold unit on ``n`` inputs: ``MLP(n, ())``.
+
+    Parameters
+    ----------
+    n : int
+        The number of inputs.
+    prior : GaussianPrior or UniformPrior, optional
+        Default: all parameters N(0, 1).
+
+    Raises
+    ------
+    PfmapError
+        For a bad ``n`` or ``prior``.
 
     Examples
     --------
@@ -149,6 +244,21 @@ class Perceptron(MLP):
 
 def architecture_from_dict(data: dict) -> MLP:
     """Inverse of ``to_dict`` (run manifests).
+
+    Parameters
+    ----------
+    data : dict
+        An :meth:`MLP.to_dict` result.
+
+    Returns
+    -------
+    MLP or Perceptron
+        A :class:`Perceptron` when there are no hidden layers.
+
+    Raises
+    ------
+    PfmapError
+        For bad values.
 
     Examples
     --------

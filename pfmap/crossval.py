@@ -28,11 +28,32 @@ from .intervals import Z95, wilson_interval
 
 @dataclass
 class CrossvalReport:
-    """Per-function comparison and a verdict.
+    """Per-function comparison and a verdict (the result of :func:`compare_tables`).
 
-    ``table`` has one row per function of either table: ``function``,
-    ``exact`` (probability), ``error`` (its bound), ``sampled``
-    (count / samples), ``count``, ``expected``, ``z``, ``inside_ci``.
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per function of either table: ``function``, ``exact`` (probability), ``error`` (its
+        bound), ``sampled`` (count / samples), ``count``, ``expected``, ``z``, ``inside_ci``.
+    samples : int
+        The number of sampled networks.
+    chi2, dof, p_value : float, int, float
+        Pearson's statistic, its degrees of freedom and its p-value.
+    max_abs_z, z_limit : float
+        The largest ``|z|`` and its Bonferroni limit at ``alpha``.
+    n_outside_ci, expected_outside_ci : int, float
+        Functions whose exact value is outside the sampled 95% interval, and how many chance gives.
+    impossible_seen : list of str
+        Functions sampled that the exact table says are impossible.
+    alpha : float
+        The test level.
+
+    Examples
+    --------
+    >>> exact = pd.DataFrame({"function": ["0", "1"], "probability": [0.5, 0.5]})
+    >>> r = compare_tables(exact, pd.DataFrame({"function": ["0", "1"], "count": [520, 480]}))
+    >>> r.passed, r.dof
+    (True, 1)
     """
 
     table: pd.DataFrame
@@ -49,13 +70,31 @@ class CrossvalReport:
 
     @property
     def passed(self) -> bool:
+        """No impossible function seen, chi-square p above ``alpha`` and every ``|z|`` below its limit."""
         return (not self.impossible_seen and self.p_value > self.alpha and self.max_abs_z < self.z_limit)
 
     @property
     def verdict(self) -> str:
+        """``"PASS"`` or ``"FAIL"``."""
         return "PASS" if self.passed else "FAIL"
 
     def summary(self) -> str:
+        """Plain-text summary: counts, chi-square, largest z, interval misses, verdict.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> exact = pd.DataFrame({"function": ["0", "1"], "probability": [0.5, 0.5]})
+        >>> print(compare_tables(exact, pd.DataFrame({"function": ["0", "1"], "count": [5, 5]})).summary())
+        samples: 10; functions: 2 exact, 2 seen
+        chi-square: 0.00 on 1 degrees of freedom, p = 1
+        largest |z|: 0.00 (limit 3.48, Bonferroni at alpha = 0.001)
+        exact value outside the sampled 95% interval: 0 functions (about 0.1 expected by chance)
+        verdict: PASS
+        """
         lines = [
             f"samples: {self.samples:,}; functions: {int((self.table['exact'] > 0).sum())} exact, "
             f"{int((self.table['count'] > 0).sum())} seen",
@@ -71,7 +110,7 @@ class CrossvalReport:
         return "\n".join(lines)
 
 
-def compare_tables(exact: pd.DataFrame, sampled: pd.DataFrame, samples: int | None = None,
+def compare_tables(exact: pd.DataFrame, sampled: pd.DataFrame, samples: int | None = None, *,
                    alpha: float = 1e-3) -> CrossvalReport:
     """Compare a geometry table with a sampled one (counts), function by function.
 
@@ -82,6 +121,26 @@ def compare_tables(exact: pd.DataFrame, sampled: pd.DataFrame, samples: int | No
     Pearson's statistic uses the same variances, with functions of expected
     count below 5 pooled (approximate when ``s > 0``: the estimate's noise is
     treated as independent between functions).
+
+    Parameters
+    ----------
+    exact : pandas.DataFrame
+        ``function``, ``probability`` (and ``error``, ``std_error`` when known).
+    sampled : pandas.DataFrame
+        ``function``, ``count`` (and ``ci_low``, ``ci_high``).
+    samples : int, optional
+        The number of sampled networks (default: the sum of the counts).
+    alpha : float
+        The level of the chi-square test and of the Bonferroni limit on ``|z|``.
+
+    Returns
+    -------
+    CrossvalReport
+
+    Raises
+    ------
+    PfmapError
+        If a table lacks its columns or there are no samples.
 
     Examples
     --------
@@ -166,9 +225,37 @@ def _zero_count_upper(total: int) -> float:
     return float(wilson_interval(np.array([0]), total)[1][0])
 
 
-def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_000, seed: int = 0,
+def crossval_perceptron(n: int, prior, encoding: str = "01", *, samples: int = 100_000, seed: int = 0,
                         backend: str | None = None, progress: bool = False, alpha: float = 1e-3) -> CrossvalReport:
     """Sample a perceptron with ``montecarlo`` and compare with the exact ``geometry`` table.
+
+    Parameters
+    ----------
+    n : int
+        The number of inputs.
+    prior : GaussianPrior or UniformPrior
+        The prior (sampled and integrated alike).
+    encoding : {"01", "pm1"}
+        The input cube.
+    samples, seed, backend, progress
+        As :func:`pfmap.montecarlo.sample`.
+    alpha : float
+        As :func:`compare_tables`.
+
+    Returns
+    -------
+    CrossvalReport
+
+    Raises
+    ------
+    PfmapError
+        As :func:`pfmap.geometry.perceptron_table` and :func:`pfmap.montecarlo.sample`.
+
+    Examples
+    --------
+    >>> from pfmap import UniformPrior
+    >>> crossval_perceptron(2, UniformPrior(), samples=20_000).verdict
+    'PASS'
 
     References
     ----------
@@ -185,14 +272,35 @@ def crossval_perceptron(n: int, prior, encoding: str = "01", samples: int = 100_
     return compare_tables(exact, sampled, samples=samples, alpha=alpha)
 
 
-
-def crossval_mlp(arch, encoding: str = "01", samples: int = 100_000, seed: int = 0, backend: str | None = None,
+def crossval_mlp(arch, encoding: str = "01", *, samples: int = 100_000, seed: int = 0, backend: str | None = None,
                  progress: bool = False, alpha: float = 1e-3, rb_samples: int | None = None) -> CrossvalReport:
     """Sample a tiny MLP with ``montecarlo`` and compare with its ``geometry`` table.
 
     Step nets are compared with their exact table; relu/tanh nets with the
     Rao-Blackwellised estimate (seeded with ``seed + 1`` so that the two
     runs are independent), whose own standard error enters every variance.
+
+    Parameters
+    ----------
+    arch : MLP
+        A tiny net (see :func:`pfmap.geometry.network_table`).
+    encoding : {"01", "pm1"}
+        The input cube.
+    samples, seed, backend, progress
+        As :func:`pfmap.montecarlo.sample`.
+    alpha : float
+        As :func:`compare_tables`.
+    rb_samples : int, optional
+        Hidden-layer draws of the Rao-Blackwell estimate (relu/tanh).
+
+    Returns
+    -------
+    CrossvalReport
+
+    Raises
+    ------
+    PfmapError
+        As :func:`pfmap.geometry.network_table` and :func:`pfmap.montecarlo.sample`.
 
     Examples
     --------

@@ -100,6 +100,11 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[Path], N
 def fsync_folder(path: str | os.PathLike) -> None:
     """Flush a folder's entries to disk (a no-op on Windows, where folders cannot be opened).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder.
+
     Examples
     --------
     >>> import tempfile

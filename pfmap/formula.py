@@ -38,6 +38,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from .errors import PfmapError
+
 EXACT_MAX_N = 4
 HEURISTIC_MAX_N = 10
 # cost = literals * _TERM_SLOT + terms: lexicographic (literals, terms) that adds up
@@ -49,6 +51,22 @@ def cube_minterm_masks(n: int) -> tuple[np.ndarray, np.ndarray]:
 
     Bit ``j`` of a mask is input ``j`` (MSB-first order, as in truth tables).
 
+    Parameters
+    ----------
+    n : int
+        The number of inputs, ``0 <= n <= 5`` (masks fit 32 bits).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(masks, literals)``, int64, one entry per ternary code (digit ``i`` of variable ``i``: 0, 1 or 2
+        for free).
+
+    Raises
+    ------
+    PfmapError
+        If ``n`` is outside ``0..5``.
+
     Examples
     --------
     >>> masks, literals = cube_minterm_masks(1)
@@ -56,7 +74,7 @@ def cube_minterm_masks(n: int) -> tuple[np.ndarray, np.ndarray]:
     ([1, 2, 3], [1, 1, 0])
     """
     if not 0 <= n <= 5:
-        raise ValueError("cube masks as integers exist for n <= 5 only")
+        raise PfmapError(f"n: cube masks as integers exist for 0 <= n <= 5 only; got {n}")
     masks, literals = [], []
     for code in range(3**n):
         digits = [(code // 3**i) % 3 for i in range(n)]  # digit i is variable i: 0, 1 or 2 (free)
@@ -100,6 +118,21 @@ def _all_function_costs(n_functions, cube_masks, cube_literals):
 def exact_sop_costs(n: int) -> np.ndarray:
     """Minimal SOP cost ``literals * 4096 + terms`` of every function on ``n <= 4`` inputs, indexed by its integer form.
 
+    Parameters
+    ----------
+    n : int
+        The number of inputs, ``0 <= n <= 4``; computed once and cached.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, length ``2**(2**n)``.
+
+    Raises
+    ------
+    PfmapError
+        If ``n`` is outside ``0..4``.
+
     Examples
     --------
     >>> costs = exact_sop_costs(2)
@@ -109,7 +142,7 @@ def exact_sop_costs(n: int) -> np.ndarray:
     (4, 2)
     """
     if not 0 <= n <= EXACT_MAX_N:
-        raise ValueError(f"exact minimisation is tabulated for n <= {EXACT_MAX_N}")
+        raise PfmapError(f"n: exact minimisation is tabulated for 0 <= n <= {EXACT_MAX_N}; got {n}")
     masks, literals = cube_minterm_masks(n)
     return _all_function_costs(1 << (1 << n), masks, literals)
 
@@ -181,7 +214,25 @@ def _cube_members(code, n, out):
 
 @numba.njit(cache=True)
 def greedy_cover(row, n):
-    """Heuristic SOP of one truth table: ternary codes of the chosen prime implicants (see module docs)."""
+    """Heuristic SOP of one truth table: ternary codes of the chosen prime implicants (see module docs).
+
+    Parameters
+    ----------
+    row : (2**n,) uint8 array
+        One truth table.
+    n : int
+        The number of inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ternary codes (digit ``i`` of variable ``i``: 0, 1, or 2 for free) of an irredundant cover.
+
+    Examples
+    --------
+    >>> greedy_cover(np.array([0, 1, 1, 1], dtype=np.uint8), 2).tolist()   # OR: y + x
+    [5, 7]
+    """
     primes = _prime_implicants(row, n)
     m = 1 << n
     n_primes = primes.shape[0]
@@ -250,6 +301,25 @@ def greedy_cover(row, n):
 
 @numba.njit(cache=True, parallel=True)
 def heuristic_costs(bits, n):
+    """Literals and terms of :func:`greedy_cover` for every row (parallel over rows).
+
+    Parameters
+    ----------
+    bits : (N, 2**n) uint8 array
+        Truth tables as rows.
+    n : int
+        The number of inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, 2)`` int64: literals, terms.
+
+    Examples
+    --------
+    >>> heuristic_costs(np.array([[0, 1, 1, 0]], dtype=np.uint8), 2).tolist()   # XOR
+    [[4, 2]]
+    """
     out = np.empty((bits.shape[0], 2), dtype=np.int64)
     for r in numba.prange(bits.shape[0]):
         chosen = greedy_cover(bits[r], n)
@@ -268,8 +338,23 @@ def heuristic_costs(bits, n):
 def sop_literals_terms(bits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """Literals and terms of the minimal (n <= 4) or heuristic SOP of each row of an ``(N, 2**n)`` 0/1 array.
 
-    Returns ``(literals, terms, heuristic)``; ``heuristic`` is False when the
-    values are exact minima.
+    Parameters
+    ----------
+    bits : (N, 2**n) array of 0/1
+        Truth tables as rows.
+    n : int
+        The number of inputs, ``n <= 10``.
+
+    Returns
+    -------
+    tuple
+        ``(literals, terms, heuristic)``: int64 arrays and a bool, False when the values are exact minima
+        (``n <= 4``), True for the greedy upper bound.
+
+    Raises
+    ------
+    PfmapError
+        If the rows are not of length ``2**n`` or ``n > 10``.
 
     Examples
     --------
@@ -279,13 +364,13 @@ def sop_literals_terms(bits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray
     """
     bits = np.ascontiguousarray(np.asarray(bits, dtype=np.uint8))
     if bits.ndim != 2 or bits.shape[1] != 1 << n:
-        raise ValueError(f"expected rows of length 2**{n}")
+        raise PfmapError(f"bits: expected a 2-D array with rows of length 2**{n}")
     if n <= EXACT_MAX_N:
         weights = (np.int64(1) << np.arange(1 << n, dtype=np.int64))
         index = bits.astype(np.int64) @ weights
         cost = exact_sop_costs(n)[index]
         return cost // _TERM_SLOT, cost % _TERM_SLOT, False
     if n > HEURISTIC_MAX_N:
-        raise ValueError(f"formula size is computed for n <= {HEURISTIC_MAX_N}")
+        raise PfmapError(f"n: formula size is computed for n <= {HEURISTIC_MAX_N}; got {n}")
     result = heuristic_costs(bits, n)
     return result[:, 0], result[:, 1], True

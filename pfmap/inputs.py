@@ -25,6 +25,21 @@ MAX_CUBE_N = 20  # 2**20 inputs; beyond this the cube itself does not fit a tabl
 def validate_encoding(encoding: str) -> str:
     """Return the canonical name (``"01"`` or ``"pm1"``) of an input encoding.
 
+    Parameters
+    ----------
+    encoding : str
+        ``"01"`` or ``"pm1"``, or an alias (``"{0,1}"``, ``"binary"``, ``"{-1,1}"``, ``"+-1"``, ``"spin"``, ...).
+
+    Returns
+    -------
+    str
+        ``"01"`` or ``"pm1"``.
+
+    Raises
+    ------
+    PfmapError
+        For an unknown encoding.
+
     Examples
     --------
     >>> validate_encoding("{-1,1}")
@@ -40,6 +55,24 @@ def validate_encoding(encoding: str) -> str:
 
 def validate_n(n, *, maximum: int = MAX_CUBE_N, what: str = "n") -> int:
     """Check that ``n`` is a whole number of inputs in ``1..maximum``.
+
+    Parameters
+    ----------
+    n : int
+        The number of inputs (a float such as ``3.0`` is accepted).
+    maximum : int
+        The largest allowed value.
+    what : str
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    PfmapError
+        If ``n`` is not a whole number in ``1..maximum``.
 
     Examples
     --------
@@ -61,6 +94,23 @@ def validate_n(n, *, maximum: int = MAX_CUBE_N, what: str = "n") -> int:
 
 def boolean_inputs(n: int, encoding: str = "01") -> np.ndarray:
     """All ``2**n`` points of the Boolean cube, MSB first, as an ``int8`` array.
+
+    Parameters
+    ----------
+    n : int
+        The number of inputs, ``1 <= n <= 20``.
+    encoding : {"01", "pm1"}
+        ``{0,1}^n`` or ``{-1,1}^n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(2**n, n)`` int8; row ``j`` has ``x_i = (j >> (n-1-i)) & 1`` (mapped to -1/1 for ``"pm1"``).
+
+    Raises
+    ------
+    PfmapError
+        For a bad ``n`` or ``encoding``.
 
     Examples
     --------
@@ -85,6 +135,16 @@ def boolean_inputs(n: int, encoding: str = "01") -> np.ndarray:
 def input_index(bits) -> int:
     """Index ``j`` of a cube point given as a sequence of 0/1 (or -1/1) coordinates.
 
+    Parameters
+    ----------
+    bits : sequence of numbers
+        The coordinates, MSB first; a coordinate counts as 1 when it is positive.
+
+    Returns
+    -------
+    int
+        The row of the point in :func:`boolean_inputs`.
+
     Examples
     --------
     >>> input_index([1, 0])
@@ -104,6 +164,16 @@ class InputSet:
 
     ``points`` is an ``(m, n)`` array; ``encoding`` is ``"01"`` or ``"pm1"``
     for a Boolean cube and ``None`` for explicit data such as images.
+    Build one with :meth:`cube` or :meth:`from_array`.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        ``(m, n)``: one row per input.
+    encoding : {"01", "pm1"} or None
+        The cube's encoding, or None for explicit points.
+    name : str
+        A label (``"{0,1}^3"``, a data set's name).
 
     Examples
     --------
@@ -120,12 +190,59 @@ class InputSet:
 
     @classmethod
     def cube(cls, n: int, encoding: str = "01") -> "InputSet":
+        """The Boolean cube ``{0,1}^n`` or ``{-1,1}^n`` (see :func:`boolean_inputs`).
+
+        Parameters
+        ----------
+        n : int
+            The number of inputs.
+        encoding : {"01", "pm1"}
+            The encoding.
+
+        Returns
+        -------
+        InputSet
+
+        Raises
+        ------
+        PfmapError
+            For a bad ``n`` or ``encoding``.
+
+        Examples
+        --------
+        >>> InputSet.cube(2).name
+        '{0,1}^2'
+        """
         encoding = validate_encoding(encoding)
         name = "{0,1}^%d" % n if encoding == "01" else "{-1,1}^%d" % n
         return cls(boolean_inputs(n, encoding), encoding, name)
 
     @classmethod
     def from_array(cls, points, name: str = "points") -> "InputSet":
+        """Explicit input points (images, data), in the order given.
+
+        Parameters
+        ----------
+        points : array_like
+            A non-empty ``(m, n)`` array of finite numbers.
+        name : str
+            A label.
+
+        Returns
+        -------
+        InputSet
+            With ``encoding`` None.
+
+        Raises
+        ------
+        PfmapError
+            If ``points`` is not a non-empty 2-D array of finite numbers.
+
+        Examples
+        --------
+        >>> InputSet.from_array(np.eye(3)).n
+        3
+        """
         arr = np.asarray(points)
         if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise PfmapError(f"input points must be a non-empty 2-D array (points x features); got shape {arr.shape}")
@@ -135,14 +252,17 @@ class InputSet:
 
     @property
     def n(self) -> int:
+        """The number of features of each point."""
         return int(self.points.shape[1])
 
     @property
     def size(self) -> int:
+        """The number of points."""
         return int(self.points.shape[0])
 
     @property
     def is_cube(self) -> bool:
+        """Whether the points are a Boolean cube in pfmap's order."""
         return self.encoding is not None
 
 
@@ -150,6 +270,22 @@ def as_input_set(inputs=None, n: int | None = None) -> InputSet:
     """Normalise ``inputs`` (None, an encoding name, an array or an InputSet).
 
     ``None`` means the cube ``{0,1}^n``; a string is an encoding of the cube.
+
+    Parameters
+    ----------
+    inputs : None, str, array_like or InputSet
+        What to normalise.
+    n : int, optional
+        The number of inputs the network expects (needed for a cube; checked otherwise).
+
+    Returns
+    -------
+    InputSet
+
+    Raises
+    ------
+    PfmapError
+        If ``n`` is missing for a cube, or the points have another number of features than ``n``.
 
     Examples
     --------

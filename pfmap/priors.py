@@ -22,6 +22,22 @@ PRIOR_KINDS = ("gaussian", "uniform")
 def as_fraction(value, name: str = "value") -> Fraction:
     """Read a positive finite scale exactly.
 
+    Parameters
+    ----------
+    value : int, float, str, Fraction or sympy Rational
+        The scale; a float is read as the decimal it prints as.
+    name : str
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    fractions.Fraction
+
+    Raises
+    ------
+    PfmapError
+        If ``value`` is not a positive finite number.
+
     Examples
     --------
     >>> as_fraction(0.1)
@@ -60,6 +76,20 @@ def as_fraction(value, name: str = "value") -> Fraction:
 class GaussianPrior:
     """Weights ``N(0, sigma_w**2 / fan_in)`` (with fan-in scaling) or ``N(0, sigma_w**2)``; biases ``N(0, sigma_b**2)``.
 
+    Parameters
+    ----------
+    sigma_w, sigma_b : number
+        Weight and bias standard deviations (kept exact, see :func:`as_fraction`).
+    fan_in_scaling : bool
+        Divide the weight variance by the unit's fan-in.
+    bias : bool
+        Whether the units have biases.
+
+    Raises
+    ------
+    PfmapError
+        If a scale is not a positive finite number.
+
     Examples
     --------
     >>> p = GaussianPrior(sigma_w=2, fan_in_scaling=True)
@@ -82,22 +112,84 @@ class GaussianPrior:
         object.__setattr__(self, "bias", bool(self.bias))
 
     def weight_variance(self, fan_in: int) -> Fraction:
-        """Exact variance of one weight of a unit with ``fan_in`` inputs."""
+        """Exact variance of one weight of a unit with ``fan_in`` inputs.
+
+        Parameters
+        ----------
+        fan_in : int
+            The unit's number of inputs.
+
+        Returns
+        -------
+        fractions.Fraction
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_w=3, fan_in_scaling=True).weight_variance(3)
+        Fraction(3, 1)
+        """
         var = self.sigma_w**2
         return var / fan_in if self.fan_in_scaling else var
 
     def bias_variance(self) -> Fraction:
-        """Exact variance of a bias (0 when there is none)."""
+        """Exact variance of a bias (0 when there is none).
+
+        Returns
+        -------
+        fractions.Fraction
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_b=0.5).bias_variance(), GaussianPrior(bias=False).bias_variance()
+        (Fraction(1, 4), Fraction(0, 1))
+        """
         return self.sigma_b**2 if self.bias else Fraction(0)
 
     def weight_scale(self, fan_in: int) -> float:
-        """Standard deviation of one weight, as a float."""
+        """Standard deviation of one weight, as a float.
+
+        Parameters
+        ----------
+        fan_in : int
+            The unit's number of inputs.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_w=2, fan_in_scaling=True).weight_scale(4)
+        1.0
+        """
         return math.sqrt(self.weight_variance(fan_in))
 
     def bias_scale(self) -> float:
+        """Standard deviation of a bias, as a float (0 without bias).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_b=0.5).bias_scale()
+        0.5
+        """
         return float(self.sigma_b) if self.bias else 0.0
 
     def describe(self) -> str:
+        """A short human-readable description.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_w=2, fan_in_scaling=True, bias=False).describe()
+        'gaussian(sigma_w=2, fan_in_scaling, no bias)'
+        """
         parts = [f"sigma_w={_fmt(self.sigma_w)}"]
         if self.bias:
             parts.append(f"sigma_b={_fmt(self.sigma_b)}")
@@ -108,6 +200,17 @@ class GaussianPrior:
         return "gaussian(" + ", ".join(parts) + ")"
 
     def to_dict(self) -> dict:
+        """A JSON-ready description (scales as exact strings); :func:`prior_from_dict` reads it back.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> GaussianPrior(sigma_b=0.5).to_dict()
+        {'kind': 'gaussian', 'sigma_w': '1', 'sigma_b': '1/2', 'fan_in_scaling': False, 'bias': True}
+        """
         return {"kind": "gaussian", "sigma_w": str(self.sigma_w), "sigma_b": str(self.sigma_b),
                 "fan_in_scaling": self.fan_in_scaling, "bias": self.bias}
 
@@ -115,6 +218,18 @@ class GaussianPrior:
 @dataclass(frozen=True)
 class UniformPrior:
     """Weights uniform on ``[-a_w, a_w]``, biases uniform on ``[-a_b, a_b]``: a box.
+
+    Parameters
+    ----------
+    a_w, a_b : number
+        Half-widths of the weight and bias intervals (kept exact).
+    bias : bool
+        Whether the units have biases.
+
+    Raises
+    ------
+    PfmapError
+        If a half-width is not a positive finite number.
 
     Examples
     --------
@@ -134,18 +249,66 @@ class UniformPrior:
         object.__setattr__(self, "bias", bool(self.bias))
 
     def weight_scale(self, fan_in: int) -> float:
-        """Half-width of the weight interval, as a float."""
+        """Half-width of the weight interval, as a float (the same for every fan-in).
+
+        Parameters
+        ----------
+        fan_in : int
+            The unit's number of inputs (unused: the box does not scale).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> UniformPrior(a_w=0.5).weight_scale(10)
+        0.5
+        """
         return float(self.a_w)
 
     def bias_scale(self) -> float:
+        """Half-width of the bias interval, as a float (0 without bias).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> UniformPrior(a_b=2).bias_scale()
+        2.0
+        """
         return float(self.a_b) if self.bias else 0.0
 
     def describe(self) -> str:
+        """A short human-readable description.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> UniformPrior(bias=False).describe()
+        'uniform(a_w=1, no bias)'
+        """
         parts = [f"a_w={_fmt(self.a_w)}"]
         parts.append(f"a_b={_fmt(self.a_b)}" if self.bias else "no bias")
         return "uniform(" + ", ".join(parts) + ")"
 
     def to_dict(self) -> dict:
+        """A JSON-ready description; :func:`prior_from_dict` reads it back.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> UniformPrior(a_w=2).to_dict()
+        {'kind': 'uniform', 'a_w': '2', 'a_b': '1', 'bias': True}
+        """
         return {"kind": "uniform", "a_w": str(self.a_w), "a_b": str(self.a_b), "bias": self.bias}
 
 
@@ -155,6 +318,26 @@ Prior = GaussianPrior | UniformPrior
 def make_prior(kind: str = "gaussian", *, sigma_w=1, sigma_b=1, fan_in_scaling=False,
                a_w=1, a_b=1, bias=True) -> Prior:
     """Build a prior by name, rejecting options that do not belong to it.
+
+    Parameters
+    ----------
+    kind : {"gaussian", "uniform"}
+        Also ``"normal"``/``"gauss"`` and ``"box"``.
+    sigma_w, sigma_b, fan_in_scaling
+        The Gaussian prior's options.
+    a_w, a_b
+        The uniform prior's half-widths.
+    bias : bool
+        Whether the units have biases.
+
+    Returns
+    -------
+    GaussianPrior or UniformPrior
+
+    Raises
+    ------
+    PfmapError
+        For an unknown ``kind``, bad scales, or ``fan_in_scaling`` with the uniform prior.
 
     Examples
     --------
@@ -175,6 +358,20 @@ def make_prior(kind: str = "gaussian", *, sigma_w=1, sigma_b=1, fan_in_scaling=F
 
 def prior_from_dict(data: dict) -> Prior:
     """Inverse of ``prior.to_dict()`` (used by run manifests and table metadata).
+
+    Parameters
+    ----------
+    data : dict
+        A :meth:`GaussianPrior.to_dict` or :meth:`UniformPrior.to_dict` result.
+
+    Returns
+    -------
+    GaussianPrior or UniformPrior
+
+    Raises
+    ------
+    PfmapError
+        For an unknown ``kind`` or bad scales.
 
     Examples
     --------

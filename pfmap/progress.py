@@ -3,9 +3,16 @@
 Every long computation of pfmap takes ``progress`` with one meaning:
 ``True`` shows a bar, ``False`` none, ``"auto"`` (what the command line
 passes) a bar only when stderr is a terminal, so that logs and pipes stay clean.
+:func:`compile_notice` says, once, that numba is compiling pfmap's kernels
+(the first run after installing or upgrading) and how long it took.
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
 
 PROGRESS_CHOICES = (True, False, "auto")
 
@@ -54,3 +61,82 @@ def progress_bar(total: float | None, *, progress: bool | str = False, desc: str
         raise PfmapError(f"progress must be True, False or 'auto'; got {progress!r}")
     return tqdm(total=total, initial=initial, unit=unit, unit_scale=unit_scale, desc=desc, leave=leave,
                 disable=None if progress == "auto" else not progress, smoothing=0.1, dynamic_ncols=True)
+
+
+class _CompileListener:
+    """Times the outermost compilations of pfmap functions (numba emits its events only when it compiles)."""
+
+    def __init__(self, report: Callable[[str], None], what: str):
+        self.report, self.what = report, what
+        self.depth = threading.local()
+        self.lock = threading.Lock()
+        self.started = None
+        self.seconds = 0.0
+
+    def on_start(self, ev):
+        depth = getattr(self.depth, "value", 0)
+        self.depth.value = depth + 1
+        if depth == 0:
+            self.depth.since = time.perf_counter() if _is_pfmap(ev) else None
+            if self.depth.since is not None:
+                with self.lock:
+                    if self.started is None:
+                        self.started = self.depth.since
+                        self.report(f"compiling the {self.what} for this machine (the first run after installing "
+                                    f"or upgrading pfmap; cached afterwards)...")
+
+    def on_end(self, ev):
+        self.depth.value = getattr(self.depth, "value", 1) - 1
+        if self.depth.value == 0 and getattr(self.depth, "since", None) is not None:
+            with self.lock:
+                self.seconds += time.perf_counter() - self.depth.since
+            self.depth.since = None
+
+
+def _is_pfmap(ev) -> bool:
+    dispatcher = (ev.data or {}).get("dispatcher")
+    module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+    return module.startswith("pfmap.")
+
+
+@contextlib.contextmanager
+def compile_notice(report: Callable[[str], None] | None, what: str = "kernels"):
+    """Within the block, say when numba starts compiling pfmap's kernels, and at the end how long it took.
+
+    Parameters
+    ----------
+    report : callable or None
+        Receives each line (None: silent, and numba is not even imported).
+    what : str
+        What is compiled, for the message.
+
+    Yields
+    ------
+    dict
+        ``{"seconds": float or None}``: the compile time, filled when the block ends (None if nothing compiled).
+
+    Examples
+    --------
+    >>> lines = []
+    >>> with compile_notice(lines.append) as info:
+    ...     pass
+    >>> lines, info["seconds"]
+    ([], None)
+    """
+    info = {"seconds": None}
+    if report is None:
+        yield info
+        return
+    from numba.core import event
+
+    listener = _CompileListener(report, what)
+    adapter = type("Listener", (event.Listener,), {"on_start": lambda self, ev: listener.on_start(ev),
+                                                    "on_end": lambda self, ev: listener.on_end(ev)})()
+    event.register("numba:compile", adapter)
+    try:
+        yield info
+    finally:
+        event.unregister("numba:compile", adapter)
+        if listener.started is not None:
+            info["seconds"] = listener.seconds
+            report(f"compiled the {what} in {listener.seconds:.1f} s (once; later runs load them from the cache)")

@@ -18,6 +18,20 @@ from .errors import PfmapError
 def string_to_int(table: str) -> int:
     """Integer with bit ``j`` = character ``j`` of the truth-table string.
 
+    Parameters
+    ----------
+    table : str
+        A truth-table string of 0s and 1s.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    PfmapError
+        If ``table`` is not such a string.
+
     Examples
     --------
     >>> string_to_int("0001")
@@ -31,6 +45,22 @@ def string_to_int(table: str) -> int:
 
 def int_to_string(value: int, length: int) -> str:
     """Truth-table string of ``length`` outputs from its integer form.
+
+    Parameters
+    ----------
+    value : int
+        The table as an integer.
+    length : int
+        Its number of outputs.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    PfmapError
+        If ``value`` is negative or has more than ``length`` bits.
 
     Examples
     --------
@@ -46,6 +76,17 @@ def int_to_string(value: int, length: int) -> str:
 def int_to_hex(value: int, length: int) -> str:
     """Hex form ``0x...`` of a table, padded to ``ceil(length/4)`` digits.
 
+    Parameters
+    ----------
+    value : int
+        The table as an integer.
+    length : int
+        Its number of outputs.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> int_to_hex(8, 4)
@@ -59,6 +100,20 @@ def int_to_hex(value: int, length: int) -> str:
 
 def hex_to_int(text: str) -> int:
     """Integer form of a hex truth table (with or without ``0x``).
+
+    Parameters
+    ----------
+    text : str
+        Hexadecimal digits, with or without ``0x``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    PfmapError
+        If ``text`` is not hexadecimal.
 
     Examples
     --------
@@ -74,6 +129,15 @@ def hex_to_int(text: str) -> int:
 def string_to_hex(table: str) -> str:
     """Hex form of a truth-table string.
 
+    Parameters
+    ----------
+    table : str
+        A truth-table string.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> string_to_hex("0001")
@@ -85,6 +149,17 @@ def string_to_hex(table: str) -> str:
 def hex_to_string(text: str, length: int) -> str:
     """Truth-table string of ``length`` outputs from its hex form.
 
+    Parameters
+    ----------
+    text : str
+        The hex form.
+    length : int
+        The number of outputs.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> hex_to_string("0x8", 4)
@@ -95,6 +170,15 @@ def hex_to_string(text: str, length: int) -> str:
 
 def count_ones(table) -> int:
     """Number of inputs mapped to 1 (``T`` in Mingard et al. 2019).
+
+    Parameters
+    ----------
+    table : str or int
+        A truth table.
+
+    Returns
+    -------
+    int
 
     Examples
     --------
@@ -115,14 +199,42 @@ def _check_string(table: str) -> None:
 # ---------------------------------------------------------------------------
 # bulk: packed uint64 words
 
+# character j ('0' or '1', as ASCII) of byte value b: bit j of b
+_BYTE_CHARS = (((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1) + ord("0")).astype(np.uint8)
+
 
 def n_words(length: int) -> int:
-    """Number of uint64 words that hold a table of ``length`` outputs."""
+    """Number of uint64 words that hold a table of ``length`` outputs (at least one).
+
+    Parameters
+    ----------
+    length : int
+        Outputs per table.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> n_words(128), n_words(4)
+    (2, 1)
+    """
     return max(1, -(-int(length) // 64))
 
 
 def pack_bits(bits) -> np.ndarray:
     """Pack an ``(N, m)`` array of 0/1 outputs into ``(N, ceil(m/64))`` uint64 words.
+
+    Parameters
+    ----------
+    bits : array_like
+        ``(N, m)`` (or ``(m,)``) 0/1 outputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, ceil(m/64))`` uint64.
 
     Examples
     --------
@@ -144,6 +256,18 @@ def pack_bits(bits) -> np.ndarray:
 def unpack_bits(words, length: int) -> np.ndarray:
     """Inverse of :func:`pack_bits`: ``(N, W)`` words to an ``(N, length)`` uint8 array.
 
+    Parameters
+    ----------
+    words : array_like
+        ``(N, W)`` uint64 rows.
+    length : int
+        Outputs per table.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, length)`` uint8.
+
     Examples
     --------
     >>> unpack_bits([[8]], 4).tolist()
@@ -158,20 +282,53 @@ def unpack_bits(words, length: int) -> np.ndarray:
 
 
 def words_to_strings(words, length: int) -> list[str]:
-    """Truth-table strings for packed rows.
+    """Truth-table strings for packed rows (in bulk: one lookup per byte, no loop over bits).
+
+    Parameters
+    ----------
+    words : array_like
+        ``(N, W)`` uint64 rows.
+    length : int
+        Outputs per table.
+
+    Returns
+    -------
+    list of str
 
     Examples
     --------
     >>> words_to_strings([[8], [14]], 4)
     ['0001', '0111']
     """
-    bits = unpack_bits(words, length)
-    table = np.frombuffer(b"01", dtype=np.uint8)[bits]
-    return [row.tobytes().decode("ascii") for row in table]
+    words = np.ascontiguousarray(np.asarray(words, dtype=np.uint64))
+    if words.ndim == 1:
+        words = words[:, None]
+    if not len(words):
+        return []
+    chars = _BYTE_CHARS[words.astype("<u8").view(np.uint8)].reshape(len(words), -1)[:, :length]
+    text = np.ascontiguousarray(chars).tobytes().decode("ascii")
+    return [text[i:i + length] for i in range(0, len(text), length)]
 
 
 def strings_to_words(tables, length: int | None = None) -> np.ndarray:
     """Packed words for a sequence of truth-table strings of equal length.
+
+    Parameters
+    ----------
+    tables : sequence of str
+        Truth-table strings of one length.
+    length : int, optional
+        Their length (default: the first's).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, W)`` uint64.
+
+    Raises
+    ------
+    PfmapError
+        If the strings differ in length or are not truth tables.
 
     Examples
     --------
@@ -193,6 +350,15 @@ def strings_to_words(tables, length: int | None = None) -> np.ndarray:
 def words_to_ints(words) -> list[int]:
     """Python integers (arbitrary precision) for packed rows.
 
+    Parameters
+    ----------
+    words : array_like
+        ``(N, W)`` uint64 rows.
+
+    Returns
+    -------
+    list of int
+
     Examples
     --------
     >>> words_to_ints([[1, 1]])
@@ -212,6 +378,18 @@ def words_to_ints(words) -> list[int]:
 
 def ints_to_words(values, length: int) -> np.ndarray:
     """Packed words for Python-integer tables of ``length`` outputs.
+
+    Parameters
+    ----------
+    values : sequence of int
+        Tables as integers.
+    length : int
+        Outputs per table.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, ceil(length/64))`` uint64.
 
     Examples
     --------

@@ -66,7 +66,7 @@ def parse_count(value, name: str = "samples", *, maximum: int = MAX_COUNT) -> in
     if number < 1:
         raise PfmapError(f"{name} must be a positive whole number such as 1e6; got {value!r}")
     if number > maximum:
-        raise PfmapError(f"{name} = {number:.3g} is more than this can take (at most {maximum:.3g}); ask for fewer")
+        raise PfmapError(f"{name} must be at most {maximum:.3g}; got {number:.3g}")
     return number
 
 
@@ -176,6 +176,21 @@ def check_probability(value, name: str, *, open_interval: bool = True) -> float:
 
 def check_positive(value, name: str) -> float:
     """A finite number > 0 (a learning rate, a standard deviation).
+
+    Parameters
+    ----------
+    value : float or str
+    name : str
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    PfmapError
+        For anything but a finite number > 0.
 
     Examples
     --------

@@ -149,3 +149,147 @@ def test_strict_intercept_bounds_every_point_and_touches_one():
     for _, row in report.ranking.iterrows():
         gap = row["bound_b_strict"] - row["bound_a"] * data[row["measure"]] - data["log2_p"]
         assert gap.min() == pytest.approx(0.0, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# weighted rank correlations, bootstrap intervals, the best-against-second test
+
+from scipy import stats  # noqa: E402
+
+from pfmap.bias import (bootstrap_correlations, compare_correlations, correlation_matrix,  # noqa: E402
+                        rank_correlations, steiger_test)
+
+
+def test_weighted_rank_correlations_equal_those_of_the_repeated_data():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.integers(0, 6, 40).astype(float)               # many ties in both coordinates
+        y = x + rng.integers(-3, 4, 40)
+        w = rng.integers(0, 4, 40)
+        rho, tau = rank_correlations(x, y, w)
+        xr, yr = np.repeat(x, w), np.repeat(y, w)
+        assert rho == pytest.approx(stats.spearmanr(xr, yr)[0], abs=1e-12)
+        assert tau == pytest.approx(brute_kendall_tau_b(xr, yr), abs=1e-12)
+    assert all(math.isnan(v) for v in rank_correlations([1, 1, 1], [1, 2, 3]))
+    with pytest.raises(PfmapError, match="weights >= 0"):
+        rank_correlations([1, 2], [1, 2], [1, -1])
+
+
+def test_bootstrap_interval_holds_the_estimate_and_covers_the_true_rho():
+    # bivariate normal, rho = 0.5: Spearman's population value is (6/pi) asin(rho/2) (Pearson 1907)
+    rng = np.random.default_rng(11)
+    true = 6 / math.pi * math.asin(0.25)
+    covered = 0
+    trials = 40
+    for t in range(trials):
+        z = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=100)
+        data = pd.DataFrame({"log2_p": z[:, 0], "m": z[:, 1]})
+        row = bootstrap_correlations(data, ["m"], resamples=200, seed=t).iloc[0]
+        rho, tau = stats.spearmanr(z[:, 1], z[:, 0])[0], stats.kendalltau(z[:, 1], z[:, 0])[0]
+        assert row["spearman_low"] < rho < row["spearman_high"]
+        assert row["kendall_low"] < tau < row["kendall_high"]
+        covered += row["spearman_low"] <= true <= row["spearman_high"]
+    # nominal 95% (percentile intervals undercover a little): fail when P(X <= covered | 0.95) < 1e-3,
+    # i.e. 33 or fewer of 40
+    assert stats.binom.cdf(covered, trials, 0.95) > 1e-3
+
+
+def test_bootstrap_is_reproducible_by_seed():
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"log2_p": rng.normal(size=60), "a": rng.normal(size=60)})
+    one = bootstrap_correlations(data, ["a"], resamples=130, seed=5)
+    assert one.equals(bootstrap_correlations(data, ["a"], resamples=130, seed=5))
+    assert not one.equals(bootstrap_correlations(data, ["a"], resamples=130, seed=6))
+    with pytest.raises(PfmapError, match="resamples"):
+        bootstrap_correlations(data, ["a"], resamples=1)
+    with pytest.raises(PfmapError, match="no column 'b'"):
+        bootstrap_correlations(data, ["b"])
+
+
+def test_paired_comparison_known_cases():
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=80)
+    noisy = y + rng.normal(scale=1.5, size=80)
+    data = pd.DataFrame({"log2_p": y, "perfect": -y, "copy": noisy, "noisy": noisy})
+    same = compare_correlations(data, "copy", "noisy", resamples=200)
+    assert same["difference"] == 0 and same["low"] == 0 and same["high"] == 0 and same["p_value"] == 1.0
+    assert same["steiger_z"] == pytest.approx(0.0, abs=1e-9)
+    better = compare_correlations(data, "perfect", "noisy", resamples=200)
+    # |rho(perfect)| = 1 in every resample and |rho(noisy)| < 1: no resample has d <= 0
+    assert better["difference"] > 0 and better["low"] > 0 and better["p_value"] == pytest.approx(2 / 201)
+
+
+def test_steiger_test_has_its_nominal_size_under_the_null():
+    # corr(y, x1) = corr(y, x2) = 0.5, corr(x1, x2) = 0.3: the test should reject 5% of the time
+    rng = np.random.default_rng(8)
+    cov = [[1, 0.5, 0.5], [0.5, 1, 0.3], [0.5, 0.3, 1]]
+    trials, rejections, rank_rejections = 800, 0, 0
+    for _ in range(trials):
+        d = rng.multivariate_normal([0, 0, 0], cov, size=120)
+        r = np.corrcoef(d.T)
+        rejections += steiger_test(r[0, 1], r[0, 2], r[1, 2], 120, rank=False)[1] < 0.05
+        s = stats.spearmanr(d).statistic
+        rank_rejections += steiger_test(s[0, 1], s[0, 2], s[1, 2], 120)[1] < 0.05
+    for count in (rejections, rank_rejections):   # a 99.9% binomial band around 5%
+        assert stats.binom.cdf(count, trials, 0.05) > 5e-4 and stats.binom.sf(count - 1, trials, 0.05) > 5e-4
+    # and it detects a real difference: 0.7 against 0.3
+    cov = [[1, 0.7, 0.3], [0.7, 1, 0.2], [0.3, 0.2, 1]]
+    d = rng.multivariate_normal([0, 0, 0], cov, size=200)
+    r = np.corrcoef(d.T)
+    assert steiger_test(r[0, 1], r[0, 2], r[1, 2], 200, rank=False)[1] < 1e-3
+    with pytest.raises(PfmapError, match="n must be > 3"):
+        steiger_test(0.1, 0.2, 0.3, 3)
+
+
+def test_bias_analysis_with_bootstrap_and_default_measures():
+    k = k_lz(ALL3)
+    rng = np.random.default_rng(2)
+    p = 2.0 ** (-k + rng.normal(0, 1, len(k)))
+    df = pd.DataFrame({"function": ALL3, "probability": p / p.sum()})
+    report = bias_analysis(df, ["k_lz", "entropy", "formula_andor"], bootstrap=200, seed=1)
+    r = report.ranking
+    assert ((r["spearman_low"] <= r["spearman"]) & (r["spearman"] <= r["spearman_high"])).all()
+    assert ((r["kendall_low"] <= r["kendall"]) & (r["kendall"] <= r["kendall_high"])).all()
+    c = report.comparison
+    assert (c["best"], c["second"]) == tuple(r["measure"].iloc[:2])
+    assert c["difference"] == pytest.approx(abs(r["spearman"].iloc[0]) - abs(r["spearman"].iloc[1]))
+    assert "best against second" in report.summary()
+    # the default set leaves out the exact formula sizes where no function has n <= 4 inputs
+    funcs7 = ["".join(rng.choice(["0", "1"], 128)) for _ in range(20)]
+    q = rng.dirichlet(np.ones(20))
+    measures = set(bias_analysis(pd.DataFrame({"function": funcs7, "probability": q})).ranking["measure"])
+    assert "formula_andor" not in measures and "k_lz" in measures
+
+
+def test_correlation_matrix_is_spearman_pairwise():
+    rng = np.random.default_rng(9)
+    data = pd.DataFrame({"log2_p": rng.normal(size=30), "k_lz": rng.normal(size=30), "entropy": rng.normal(size=30)})
+    data.loc[3, "entropy"] = np.nan
+    m = correlation_matrix(data)
+    ok = data["entropy"].notna()
+    assert m.loc["log2_p", "entropy"] == pytest.approx(brute_spearman(data["log2_p"][ok].tolist(),
+                                                                       data["entropy"][ok].tolist()))
+    assert m.loc["k_lz", "log2_p"] == pytest.approx(brute_spearman(data["k_lz"], data["log2_p"]))
+
+
+def test_ranking_script_quick_run_answers_in_numbers(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "paper_tables" / "simplicity_bias_ranking.py"
+    spec = importlib.util.spec_from_file_location("simplicity_bias_ranking", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--quick", "--samples", "0", "--figures", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "## perceptron n=3 gaussian: 104 functions" in out and "## step 2-2-1: 16 functions" in out
+    import re
+
+    answer = out[out.index("Answer."):]
+    # per table: the best and second measure with rho [interval], and the paired test's p
+    for label in ("perceptron n=3 gaussian (104 functions)", "perceptron n=3 box (104 functions)",
+                  "step 2-2-1 (16 functions)"):
+        assert re.search(re.escape(label) + r": best \w+ rho = -?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\], "
+                         r"second \w+ -?\d\.\d{3} \[", answer), label
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert "ranking.png" in pngs and len(pngs) == 4     # the rank plot and three correlation matrices

@@ -108,8 +108,8 @@ def test_single_cone_fraction_by_hand():
 
 
 def test_five_inputs_with_bias_sampled_regions_match_float_volumes():
-    # n = 5 with bias (6 dimensions): a seeded choice of regions with few conditions (the whole table takes
-    # minutes and sums to exactly 1, checked by hand), each against brute-force vertices and Qhull
+    # n = 5 with bias (6 dimensions): a seeded choice of regions with few conditions, each against brute-force
+    # vertices and Qhull (the whole table sums to exactly 1: benchmarks/exact_tables.py prints it)
     reg = perceptron_regions(5, "01")
     rng = np.random.default_rng(11)
     few = np.flatnonzero(reg.n_conditions <= 7)

@@ -272,3 +272,38 @@ def test_add_complexity_columns_keeps_existing_and_validates():
         k_lz(["0102"])
     with pytest.raises(PfmapError, match="function"):
         add_complexity_columns(pd.DataFrame({"probability": [1.0]}))
+
+
+# ---------------------------------------------------------------------------
+# exact minimal formula sizes as table columns
+
+
+def test_exact_formula_columns_in_a_table():
+    parity4 = table_of(4, lambda x: sum(x) % 2)
+    majority3 = table_of(3, lambda x: sum(x) >= 2)
+    df = complexity_table([parity4, majority3, "0110", "1" * 32, "0" * 7],
+                          measures=["formula_andor", "formula_andorxor", "boolean_complexity"])
+    # Khrapchenko: parity of n inputs needs n^2 leaves, n^2 - 1 AND/OR gates; with XOR n - 1 gates
+    assert df["formula_andor"].tolist()[:3] == [15, 4, 3]
+    assert df["formula_andorxor"].tolist()[:3] == [3, 4, 1]
+    assert df[["formula_andor", "formula_andorxor"]].iloc[3:].isna().all().all()   # n = 5 and a non-cube
+    assert df["boolean_complexity"].iloc[3] == 0          # the two-level measures still run at n = 5
+
+
+def test_exact_formula_sizes_respect_the_two_level_bound():
+    # a minimal SOP (or POS) with L >= 1 literals is an AND/OR formula of L - 1 gates; XOR only helps
+    funcs = [format(v, "016b") for v in range(0, 65536, 97)]
+    df = complexity_table(funcs, measures=["formula_andor", "formula_andorxor", "boolean_complexity"])
+    bound = np.maximum(df["boolean_complexity"] - 1, 0)
+    assert (df["formula_andor"] <= bound).all() and (df["formula_andorxor"] <= df["formula_andor"]).all()
+    assert (df["formula_andor"] < bound).any()            # sharing-free formulas beat two levels somewhere
+
+
+def test_exact_formula_sizes_refused_only_when_named_for_large_n():
+    big = ["01" * 16, "0" * 32]
+    with pytest.raises(PfmapError, match="measures: formula_andor is exact for functions of n <= 4"):
+        complexity_table(big, measures=["formula_andor"])
+    with pytest.raises(PfmapError, match="formula_andorxor"):
+        add_complexity_columns(pd.DataFrame({"function": big}), ["k_lz", "formula_andorxor"])
+    out = add_complexity_columns(pd.DataFrame({"function": big}))      # the default set: NaN, no refusal
+    assert out["formula_andor"].isna().all() and out["k_lz"].notna().all()

@@ -108,3 +108,20 @@ def test_bias_command_summary_ranking_and_plots(tmp_path, capsys):
     assert (ranking["spearman"] < 0).all()  # P = 2^-popcount favours low entropy, sensitivity and K_LZ
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
         "logp_vs_average_sensitivity.png", "logp_vs_entropy.png", "logp_vs_k_lz.png", "p_vs_rank.png"]
+
+
+def test_complexity_exact_formula_sizes_on_the_command_line(tmp_path, capsys):
+    parity4, and4 = "0110100110010110", "0000000000000001"
+    src = tmp_path / "t.csv"
+    write_table(pd.DataFrame({"function": [parity4, and4]}), src)
+    status, out, _ = run(["complexity", str(src), "--measures", "formula_andor,formula_andorxor",
+                          "--conditions", "never"], capsys)
+    df = pd.read_csv(io.StringIO(out), dtype={"function": str}).set_index("function")
+    # parity: n^2 - 1 = 15 AND/OR gates (Khrapchenko), n - 1 = 3 with XOR; AND of four inputs: 3 gates
+    assert status == 0 and df.loc[parity4].tolist() == [15, 3] and df.loc[and4].tolist() == [3, 3]
+    big = tmp_path / "big.csv"
+    write_table(pd.DataFrame({"function": ["01" * 16]}), big)
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(["complexity", str(big), "--measures", "formula_andor"]))
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "n <= 4" in err and len(err.strip().splitlines()) == 1

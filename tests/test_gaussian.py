@@ -318,7 +318,7 @@ def test_orthant_with_redundant_rows_and_any_variances():
     ([[1, 0], [0, 1]], [1, -1], "variance"),
     ([[1, 0.5], [0, 1]], [1, 1], "integers"),
     ([[0, 0], [0, 1]], [1, 1], "zero vector"),
-    ([[1 if i == j else 0 for j in range(6)] for i in range(6)], [1] * 6, "dimension 5"),
+    ([[1 if i == j else 0 for j in range(7)] for i in range(7)], [1] * 7, "dimension 6"),
 ])
 def test_bad_cones_raise_one_line_errors(G, variances, message):
     with pytest.raises(PfmapError, match=message):
@@ -333,6 +333,25 @@ def test_bad_priors_raise():
         perceptron_gaussian_measures(reg, GaussianPrior(bias=False))
     with pytest.raises(PfmapError, match="Girard"):
         cone_gaussian_measure(np.eye(4, dtype=int), [1] * 4, method="girard")
-    too_big = SimpleNamespace(n=5, bias=True, dimension=6)   # n = 5 with bias, without enumerating 94,572 regions
+    too_big = SimpleNamespace(n=6, bias=True, dimension=7)   # n = 6 with bias, without enumerating its regions
     with pytest.raises(PfmapError, match="sampling"):
         perceptron_gaussian_measures(too_big, GaussianPrior())
+
+
+@pytest.mark.slow
+def test_n5_pm1_with_bias_sums_to_one_and_has_the_full_signed_permutation_symmetry():
+    """n = 5 with bias on {-1,1}^5 (cones in dimension 6): the certified measures sum to 1 within their bounds,
+    each bound is below 1e-9, and with sigma_w = sigma_b the measure is invariant under swapping the bias with
+    a weight, a symmetry the computation does not use (its orbits permute and flip the weights only)."""
+    reg = perceptron_regions(5, "pm1", bias=True)
+    measures = perceptron_gaussian_measures(reg, GaussianPrior())
+    assert len(measures) == 94572
+    assert contains(ball_sum(measures), Fraction(1))
+    assert max(m.error for m in measures) <= 1e-9
+    codes = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(reg.signs > 0))}
+    swapped = reg.witnesses[:, [5, 1, 2, 3, 4, 0]]
+    images = np.ascontiguousarray(swapped @ reg.normals.T > 0)
+    rng = np.random.default_rng(4)
+    for i in rng.choice(len(reg), size=2000, replace=False).tolist():
+        j = codes[images[i].tobytes()]
+        assert measures[i].ball.overlaps(measures[j].ball), (i, j)

@@ -50,7 +50,7 @@ def test_run_folder_and_formats(tmp_path):
     (["--samples", "1e3", "--n", "11"], "up to n = 10"),
     (["--samples", "1e3", "--activation", "swish"], "unknown activation"),
     (["--samples", "1e3", "--seed", "-1"], "--seed must be a whole number >= 0"),
-    (["--samples", "1e3", "--format", "parquet"], "give --out DIR"),
+    (["--samples", "1e3", "--format", "parquet"], "give --out FILE.parquet"),
 ])
 def test_bad_input_is_one_line_and_status_2(extra, needle):
     args = ["sample", "mlp", "--n", "3", "--widths", "4"] + extra

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pfmap.montecarlo import rng
-from pfmap.montecarlo.rng import LAYERS, ZIG_F, ZIG_R, ZIG_V, ZIG_X, chunk_key, draw_parameters
+from pfmap.montecarlo import rng, ziggurat
+from pfmap.montecarlo.draws import draw_parameters
+from pfmap.montecarlo.rng import chunk_key
+from pfmap.montecarlo.ziggurat import LAYERS, ZIG_F, ZIG_R, ZIG_V, ZIG_X
 
 
 def test_chunk_key_is_the_seed_sequence_child():
@@ -27,7 +29,7 @@ def test_ziggurat_tables_close_and_have_equal_layers():
     np.testing.assert_allclose(areas, ZIG_V, rtol=1e-9)
     assert ZIG_X[LAYERS] == 0.0 and np.all(np.diff(ZIG_X) < 0)
     limit = np.ceil(ZIG_X[1:] / ZIG_X[:-1] * 2.0**23)
-    assert np.array_equal(rng.ZIG_LIMIT, limit) and np.all((limit - 1) * ZIG_X[:-1] < ZIG_X[1:] * 2.0**23)
+    assert np.array_equal(ziggurat.ZIG_LIMIT, limit) and np.all((limit - 1) * ZIG_X[:-1] < ZIG_X[1:] * 2.0**23)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +101,7 @@ def test_parameters_are_exact_float32_values():
     assert rng.SLOW_STREAM_START == 2**31
 
 
-# --- an independent, plain-Python reading of the stream documented in montecarlo/rng.py (version /2) ---
+# --- an independent, plain-Python reading of the stream documented in montecarlo/rng.py and ziggurat.py (version /2) ---
 
 _MASK64 = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
@@ -190,7 +192,7 @@ def test_parameters_are_within_four_float32_roundings_of_the_exact_ziggurat_samp
     drawn = draw_parameters(key, 0, 20, scales, True).astype(np.float64)
     words = np.zeros(2000, dtype=np.uint64)
     for row in range(20):
-        rng._stream_words(np.uint64(rng.stream_base(key, row)), 2000, words)
+        rng.stream_words(np.uint64(rng.stream_base(key, row)), 2000, words)
         halves = words.view(np.uint32).astype(np.int64)
         index, u = halves & 511, halves >> 9
         fast = u < ZIG_LIMIT[index & 255]
@@ -201,7 +203,7 @@ def test_parameters_are_within_four_float32_roundings_of_the_exact_ziggurat_samp
 
 def test_squeeze_never_decides_against_the_density():
     # u < s + accept must put the wedge point under exp(-x^2/2), u >= s + reject above it, on a fine grid per layer
-    accept, reject = rng._squeeze_offsets()
+    accept, reject = ziggurat.squeeze_offsets()
     for layer in range(1, LAYERS):
         lo, hi = ZIG_X[layer + 1], ZIG_X[layer]
         x = np.linspace(lo, hi, 2001)

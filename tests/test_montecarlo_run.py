@@ -110,18 +110,25 @@ def test_foreign_and_misplaced_chunks_are_detected(reference, tmp_path, capsys):
 
 
 def test_a_second_process_is_refused_while_a_run_is_locked(tmp_path):
+    """A real process holds the folder's lock; this one is refused.  Once it dies (kill -9, no cleanup), the
+    kernel has released its flock: the lock file it left behind is stale and the run goes ahead."""
     out = tmp_path / "run"
-    _, _, config = prepare(ARCH, 30_000, 4, None, None, "cpu", 4000)
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    code = ("import sys, time\n"
+            "from pfmap import MLP\n"
+            "from pfmap.montecarlo.runs import SamplingFolder, prepare\n"
+            "_, _, config = prepare(MLP(3, (6,), 'relu'), 30_000, 4, None, None, 'cpu', 4000)\n"
+            f"folder = SamplingFolder({str(out)!r}, config)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
-        out.mkdir()
-        (out / "lock").write_text(str(holder.pid))
+        assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(PfmapError, match=f"in use by process {holder.pid}"):
             sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)
     finally:
         holder.kill()
         holder.wait()
-    # the holder is gone: its lock is stale and the run goes ahead
+    assert (out / "lock").read_text() == str(holder.pid)  # left behind by the kill
     assert int(sample(ARCH, 30_000, seed=4, chunk_size=4000, out=out)["count"].sum()) == 30_000
     assert not (out / "lock").exists()
 

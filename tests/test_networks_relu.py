@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pfmap.geometry.rao_blackwell.cells import conditional_function_law
-from pfmap.geometry.rao_blackwell.estimate import rao_blackwell, rao_blackwell_table
+from pfmap.geometry.rao_blackwell.run import rao_blackwell, rao_blackwell_table
 from pfmap.geometry.step_networks.units import orbit_measures, unit_perceptron
 from pfmap.geometry.step_networks.table import step_network_measure
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
@@ -99,7 +99,7 @@ def test_reproducible_and_independent_of_workers():
 def test_three_features_and_deeper_nets():
     t = rao_blackwell_table(MLP(2, (3,), "relu", UniformPrior()), 400, seed=1)      # dimension 4, box
     assert abs(t.probability.sum() - 1) < 1e-12 and (t.ci_low <= t.probability).all()
-    est = rao_blackwell(MLP(2, (3,), "tanh"), 64, seed=1)                            # dimension 4, cubature
+    est = rao_blackwell(MLP(2, (3,), "tanh"), 64, seed=1)                            # dimension 4, directions
     assert abs(est.law_sum_residual) < 1e-5 and len(est.replicate_means) == 16
     t = rao_blackwell_table(MLP(2, (2, 2), "relu"), 2000, seed=1)                   # two hidden layers
     assert len(t) == 16 and abs(t.probability.sum() - 1) < 1e-12

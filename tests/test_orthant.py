@@ -209,7 +209,7 @@ def test_ball_to_float_bounds_the_rounding():
     ([[1, 2], [2, 1]], "not positive definite"),
     ([[1, 0], [1, 1]], "symmetric"),
     ([[1, 0, 0], [0, 1]], "square"),
-    ([[1 if i == j else 0 for j in range(6)] for i in range(6)], "up to dimension 5"),
+    ([[1 if i == j else 0 for j in range(7)] for i in range(7)], "up to dimension 6"),
     ([["a"]], "rational"),
     ([[float("nan")]], "finite"),
 ])

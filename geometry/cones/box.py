@@ -5,7 +5,9 @@ polytope with rational vertices.  Homogenising it (``u = t v``) gives a
 pointed cone in one more dimension whose rays are its vertices; a pulling
 triangulation of that cone is a triangulation of the polytope, and a
 simplex with homogeneous vertices ``(u_i, t_i)`` has volume
-``|det[(u_i, t_i)]| / (d! * prod t_i)``.  All of it in integers and Fractions.
+``|det[(u_i, t_i)]| / (d! * prod t_i)``.  All of it in integers and Fractions;
+the rays come from the exact double description method
+(:mod:`~pfmap.geometry.cones.double_description`).
 
 References
 ----------
@@ -24,11 +26,27 @@ from pfmap.errors import PfmapError
 
 from pfmap.geometry.cones.polyhedra import integer_determinant, triangulate_cone
 
-MAX_BOX_N = 5   # n = 5 with bias: 860 orbits, about 3.5 min on one core; without bias 2.5 s
+MAX_BOX_N = 5   # in memory, n = 5 with bias (dimension 6): 860 orbits in about 6-10 s on one core
 
 
 def polytope_volume_in_box(G, half_widths) -> Fraction:
     """Exact volume of ``{u : G u >= 0, |u_i| <= half_widths[i]}``.
+
+    Parameters
+    ----------
+    G : array_like of int, shape (k, d)
+        Integer inequalities of a pointed cone (redundant rows allowed).
+    half_widths : sequence of Fraction or int
+        One positive half-width per coordinate.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    ValueError
+        If there is not one half-width per coordinate, or the cone is not full-dimensional.
 
     Examples
     --------
@@ -63,6 +81,22 @@ def polytope_volume_in_box(G, half_widths) -> Fraction:
 
 def cone_box_fraction(G, half_widths) -> Fraction:
     """Fraction of the box ``|u_i| <= half_widths[i]`` that lies in the cone ``{u : G u > 0}``.
+
+    Parameters
+    ----------
+    G : array_like of int, shape (k, d)
+        Integer facet normals of the cone.
+    half_widths : sequence of Fraction or int
+        One positive half-width per coordinate.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    ValueError
+        As :func:`polytope_volume_in_box`.
 
     Examples
     --------

@@ -41,6 +41,18 @@ def grundmann_moller(n: int = 3, s: int = 4) -> tuple[np.ndarray, np.ndarray]:
     Exact for polynomials of degree ``<= 2s+1`` on an ``n``-simplex, as the
     average over the simplex: ``∫_T f ≈ vol(T) * sum w_q f(x_q)``.
 
+    Parameters
+    ----------
+    n : int
+        Dimension of the simplex.
+    s : int
+        The rule has degree ``2s + 1``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(points, weights)``: barycentric coordinates ``(Q, n + 1)`` and weights ``(Q,)``.
+
     Examples
     --------
     >>> points, weights = grundmann_moller(3, 4)
@@ -65,7 +77,23 @@ def grundmann_moller(n: int = 3, s: int = 4) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=None)
 def cubature_rules() -> tuple[np.ndarray, np.ndarray]:
-    """The degree-7 and degree-9 Grundmann–Möller rules on a tetrahedron, stacked (35 + 70 points)."""
+    """The degree-7 and degree-9 Grundmann–Möller rules on a tetrahedron, stacked (35 + 70 points).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(points, weights)``: the degree-7 rule's 35 points first, then the degree-9 rule's 70.
+
+    Examples
+    --------
+    >>> points, weights = cubature_rules()
+    >>> points.shape, round(float(weights[:35].sum()), 12), round(float(weights[35:].sum()), 12)
+    ((105, 4), 1.0, 1.0)
+
+    References
+    ----------
+    A. Grundmann, H. M. Möller, SIAM J. Numer. Anal. 15, 1978.
+    """
     low, high = grundmann_moller(3, 3), grundmann_moller(3, 4)
     assert len(low[0]) == _LOW_POINTS
     return np.vstack([low[0], high[0]]), np.concatenate([low[1], high[1]])
@@ -75,8 +103,31 @@ def cubature_rules() -> tuple[np.ndarray, np.ndarray]:
 def simplex_cone_cubature(verts, rule_points, rule_weights, stack):
     """Standard-normal probability of the cone from the origin over a simplex (vertices as rows).
 
-    ``rule_points``, ``rule_weights`` come from :func:`cubature_rules`; ``stack`` is a work array of
-    ``STACK + 1`` simplices.
+    Parameters
+    ----------
+    verts : numpy.ndarray
+        ``(d, d)``: the simplex's vertices, ``1 <= d <= 4``.
+    rule_points, rule_weights : numpy.ndarray
+        From :func:`cubature_rules` (used for ``d = 4``).
+    stack : numpy.ndarray
+        Scratch of ``STACK + 1`` simplices, ``(STACK + 1, d, d)``.
+
+    Returns
+    -------
+    float
+        The probability: closed forms up to ``d = 3``, the adaptive cubature (~1e-7 per tetrahedron) for 4.
+
+    Examples
+    --------
+    >>> rules = cubature_rules()
+    >>> round(simplex_cone_cubature(np.eye(3), *rules, np.empty((STACK + 1, 3, 3))), 12)   # an octant
+    0.125
+    >>> round(simplex_cone_cubature(np.eye(4), *rules, np.empty((STACK + 1, 4, 4))), 7)   # an orthant: 1/16
+    0.0625
+
+    References
+    ----------
+    A. Van Oosterom, J. Strackee, IEEE Trans. Biomed. Eng. 30, 1983; A. Grundmann, H. M. Möller, 1978.
     """
     nv, d = verts.shape
     if nv == 1:
@@ -102,6 +153,22 @@ def simplex_cone_cubature(verts, rule_points, rule_weights, stack):
 
 @numba.njit(cache=True)
 def det3(a00, a01, a02, a10, a11, a12, a20, a21, a22):
+    """Determinant of the 3x3 matrix with rows ``(a00, a01, a02)``, ``(a10, ...)``, ``(a20, ...)``.
+
+    Parameters
+    ----------
+    a00, a01, a02, a10, a11, a12, a20, a21, a22 : float
+        The entries, row by row.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> det3(2.0, 0.0, 0.0, 0.0, 3.0, 0.0, 1.0, 0.0, 4.0)
+    24.0
+    """
     return a00 * (a11 * a22 - a12 * a21) - a01 * (a10 * a22 - a12 * a20) + a02 * (a10 * a21 - a11 * a20)
 
 

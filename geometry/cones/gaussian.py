@@ -13,17 +13,17 @@ closed form or a certified ball.
   ``P = 1/2 - sum over edges acos(c_e) / (4 pi)`` (in the plane
   ``P = 1/2 - acos(c) / (2 pi)``), a closed form with
   ``c = g.D h / sqrt(g.D g h.D h)`` for facet normals ``g, h``.
-* Any dimension up to 5: a triangulation into simplicial cones
+* Any dimension up to 6: a triangulation into simplicial cones
   (:func:`pfmap.geometry.cones.polyhedra.triangulate_cone`).  A simplicial cone spanned
   by rays ``r_1..r_d`` is ``{R lambda : lambda >= 0}``; ``lambda = R^-1 u``
   is Gaussian with covariance ``(R^T D^-1 R)^-1``, a rational matrix, so its
   measure is an orthant probability (:mod:`pfmap.geometry.cones.orthant`).  Interiors
   are disjoint and boundaries have measure zero, so the measures add.
 
-Measured here (2 shared cores, standard normal prior): all 1,882 regions of
-n = 4 with bias on {0,1}^4 (89 orbits, 437 distinct 4-dimensional integrals)
-in 15-20 s with error bounds below 1e-16; n = 5 without bias (11,292 regions,
-112 orbits) in 13 s.  See ``benchmarks/gaussian.py``.
+:func:`cone_gaussian_measures` measures many cones at once: in dimension 6
+the simplicial cones of all of them go to one parallel batch of the
+dimension-6 kernel, computed once per correlation pattern.  Timings are in
+``benchmarks/gaussian.py``.
 
 References
 ----------
@@ -31,7 +31,7 @@ A. Girard, *Invention nouvelle en l'algèbre*, 1629 (area of a spherical polygon
 A. Van Oosterom, J. Strackee, "The solid angle of a plane triangle", IEEE
 Trans. Biomed. Eng. 30, 1983 (the solid angle of a simplicial 3-cone; here
 the equivalent Girard/Sheppard forms are used).
-R. L. Plackett, Biometrika 41, 1954 (the reduction behind dimensions 4 and 5,
+R. L. Plackett, Biometrika 41, 1954 (the reduction behind dimensions 4 to 6,
 see :mod:`pfmap.geometry.cones.orthant`); D. R. Childs, Biometrika 54, 1967.
 A. Genz, "Numerical computation of multivariate normal probabilities", J.
 Comput. Graph. Stat. 1, 1992 (scipy's method, the uncertified reference in tests).
@@ -50,8 +50,8 @@ from flint import arb, fmpq, fmpq_mat
 from pfmap.errors import PfmapError
 from pfmap.priors import as_fraction
 
-from pfmap.geometry.cones.orthant import (DEFAULT_TOLERANCE, MAX_ORTHANT_DIMENSION, ArcsineSum, CertifiedProbability, closed_form,
-                      with_precision, check_options, orthant_probability_ball)
+from pfmap.geometry.cones.orthant import (DEFAULT_TOLERANCE, MAX_ORTHANT_DIMENSION, ArcsineSum, CertifiedProbability,
+                                          check_options, closed_form, orthant_probability_balls, with_precision)
 from pfmap.geometry.cones.polyhedra import cone_rays, exact_rank, triangulate_cone
 
 METHODS = ("auto", "girard", "triangulation")
@@ -123,7 +123,13 @@ def _girard(rows, var) -> ArcsineSum:
 
 
 def simplex_covariance(ray_rows, var) -> list[list[Fraction]]:
-    """Covariance ``(R^T D^-1 R)^-1`` of the simplex coordinates ``lambda`` (rays as rows of ``ray_rows``)."""
+    """Covariance ``(R^T D^-1 R)^-1`` of the simplex coordinates ``lambda`` (rays as rows of ``ray_rows``).
+
+    Examples
+    --------
+    >>> simplex_covariance([[1, 0], [1, 1]], [Fraction(1), Fraction(1)])
+    [[Fraction(2, 1), Fraction(-1, 1)], [Fraction(-1, 1), Fraction(1, 1)]]
+    """
     d = len(var)
     gram = fmpq_mat(d, d, [sum((fmpq(int(a) * int(b)) / fmpq(s.numerator, s.denominator)
                                 for a, b, s in zip(ri, rj, var)), fmpq(0))
@@ -134,34 +140,125 @@ def simplex_covariance(ray_rows, var) -> list[list[Fraction]]:
 
 def triangulated_measure(rows, var, *, path: str = "identity", tolerance: float = DEFAULT_TOLERANCE,
                          with_expression: bool = False) -> tuple[arb, ArcsineSum | None, int]:
-    """Sum of the simplicial cones' orthant probabilities: ``(ball, closed form or None, number of simplices)``."""
+    """Sum of the simplicial cones' orthant probabilities: ``(ball, closed form or None, number of simplices)``.
+
+    Examples
+    --------
+    >>> ball, closed, count = triangulated_measure([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, -1]], [1, 1, 1],
+    ...                                            with_expression=True)
+    >>> count, bool(ball.overlaps(closed.ball()))
+    (2, True)
+    """
+    simplices = _simplex_covariances(rows, var)
+    closed = ArcsineSum() if with_expression else None
+    if closed is not None:
+        for S in simplices:
+            closed += closed_form(S)
+    balls = orthant_probability_balls(simplices, path=path, tolerance=tolerance)
+    return with_precision(tolerance, lambda: sum(balls, arb(0))), closed, len(simplices)
+
+
+def _simplex_covariances(rows, var) -> list[list[list[Fraction]]]:
     try:
         rays, simplices = triangulate_cone(rows)
     except ValueError:
         raise PfmapError(_NOT_POINTED) from None
     ray_list = rays.tolist()
-    closed = ArcsineSum() if with_expression else None
-    balls = []
-    for simplex in simplices:
-        S = simplex_covariance([ray_list[j] for j in simplex], var)
-        if closed is not None:
-            closed += closed_form(S)
-        balls.append(orthant_probability_ball(S, path=path, tolerance=tolerance))
-    return with_precision(tolerance, lambda: sum(balls, arb(0))), closed, len(simplices)
+    return [simplex_covariance([ray_list[j] for j in simplex], var) for simplex in simplices]
+
+
+def cone_gaussian_measures(cones, variances, *, path: str = "identity", tolerance: float = DEFAULT_TOLERANCE,
+                           workers: int | None = None) -> list[CertifiedProbability]:
+    """:func:`cone_gaussian_measure` (by triangulation) of many cones in the same space at once.
+
+    Every cone is triangulated, and all simplicial cones of dimension 6 are
+    computed in one parallel batch (``workers`` threads, default: every core
+    this process may use), once per correlation pattern.
+
+    Parameters
+    ----------
+    cones : list of 2-D integer arrays
+        Normals ``G`` (rows) of pointed, full-dimensional cones ``{u : G u > 0}``, one dimension ``d <= 6``.
+    variances : sequence
+        Exact positive variances, one per coordinate.
+    path, tolerance : as in :func:`cone_gaussian_measure`.
+    workers : int, optional
+        Threads for the dimension-6 batch.
+
+    Returns
+    -------
+    list of CertifiedProbability
+        One per cone, in order; ``error`` bounds the sum over its simplicial cones.
+
+    Raises
+    ------
+    PfmapError
+        As :func:`cone_gaussian_measure`.
+
+    Examples
+    --------
+    >>> eye = [[int(i == j) for j in range(6)] for i in range(6)]
+    >>> flip = [[-v for v in row] for row in eye]
+    >>> [abs(m.probability - 1 / 64) <= m.error < 1e-11 for m in cone_gaussian_measures([eye, flip], [1] * 6)]
+    [True, True]
+    """
+    check_options(path, "auto", tolerance)
+    all_rows = [_integer_rows(G) for G in cones]
+    if not all_rows:
+        return []
+    d = len(all_rows[0][0])
+    if any(len(rows[0]) != d for rows in all_rows):
+        raise PfmapError("every cone must live in the same dimension (one row length for all cones)")
+    var = _variances(variances, d)
+    if d > MAX_ORTHANT_DIMENSION:
+        raise PfmapError(f"certified Gaussian measures of cones run up to dimension {MAX_ORTHANT_DIMENSION}; "
+                         f"got {d}: estimate it by sampling")
+    per_cone = []
+    for rows in all_rows:
+        if exact_rank(rows) < d:
+            raise PfmapError(_NOT_POINTED)
+        per_cone.append(_simplex_covariances(rows, var))
+    flat = [S for simplices in per_cone for S in simplices]
+    balls = orthant_probability_balls(flat, path=path, tolerance=tolerance, workers=workers)
+    out, at = [], 0
+    for simplices in per_cone:
+        part = balls[at:at + len(simplices)]
+        at += len(simplices)
+        out.append(CertifiedProbability.from_ball(with_precision(tolerance, lambda: sum(part, arb(0)))))
+    return out
 
 
 def cone_gaussian_measure(G, variances, *, method: str = "auto", path: str = "identity",
                           tolerance: float = DEFAULT_TOLERANCE) -> CertifiedProbability:
     """Probability that ``u ~ N(0, diag(variances))`` satisfies ``G u > 0``.
 
-    ``G`` holds integer normals (rows, redundant ones allowed) of a pointed,
-    full-dimensional cone in dimension ``d <= 5``; ``variances`` are exact
-    positive numbers, one per coordinate.  Returns a
-    :class:`~pfmap.geometry.cones.orthant.CertifiedProbability`: in dimension <= 3 a
-    simplified sympy closed form (``exact``; ``error`` is 0), in dimension
-    4 and 5 a certified value with ``error`` a rigorous bound (about
-    ``tolerance`` per simplicial cone).  ``method``: ``"girard"`` (d <= 3,
-    the default there), ``"triangulation"`` (any d; the default from d = 4).
+    Parameters
+    ----------
+    G : 2-D integer array
+        Normals (rows, redundant ones allowed) of a pointed, full-dimensional
+        cone ``{u : G u > 0}`` in dimension ``d <= 6``.
+    variances : sequence
+        Exact positive numbers, one per coordinate.
+    method : {"auto", "girard", "triangulation"}
+        ``"girard"`` (d <= 3, the default there) or ``"triangulation"`` (any d;
+        the default from d = 4).
+    path : {"identity", "pairs"}
+        Plackett path for simplicial cones of dimension 4 and 5.
+    tolerance : float
+        Target error per simplicial cone (at least 1e-12 in dimension 6).
+
+    Returns
+    -------
+    CertifiedProbability
+        In dimension <= 3 a simplified sympy closed form (``exact``; ``error``
+        is 0), in dimensions 4 to 6 a certified value with ``error`` a rigorous
+        bound (about ``tolerance`` per simplicial cone).
+
+    Raises
+    ------
+    PfmapError
+        For non-integer or zero normals, a cone that is not pointed and
+        full-dimensional, wrong variances, dimension above 6 or unknown options.
 
     Examples
     --------
@@ -171,6 +268,9 @@ def cone_gaussian_measure(G, variances, *, method: str = "auto", path: str = "id
     1/4
     >>> m = cone_gaussian_measure([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], [1, 2, 3, 4])
     >>> abs(m.probability - 1 / 16) <= m.error < 1e-15
+    True
+    >>> m = cone_gaussian_measure([[int(i == j) for j in range(6)] for i in range(6)], [1, 2, 3, 4, 5, 6])
+    >>> abs(m.probability - 1 / 64) <= m.error < 1e-11
     True
 
     References
@@ -186,7 +286,7 @@ def cone_gaussian_measure(G, variances, *, method: str = "auto", path: str = "id
     var = _variances(variances, d)
     if d > MAX_ORTHANT_DIMENSION:
         raise PfmapError(f"certified Gaussian measures of cones run up to dimension {MAX_ORTHANT_DIMENSION}; "
-                         f"got {d} (n = 5 with bias needs 6): estimate it by sampling")
+                         f"got {d}: estimate it by sampling")
     if exact_rank(rows) < d:
         raise PfmapError(_NOT_POINTED)
     if method == "girard" and d > 3:

@@ -1,9 +1,9 @@
-"""Exact cones and polytopes with integer data: extreme rays, faces and a pulling triangulation.
+"""Exact cones with integer data: extreme rays, rank, determinants and a pulling triangulation.
 
-Everything that decides the answer is exact (Python integers): floating
-point only proposes candidate rays, which are then recomputed and checked
-in integer arithmetic.  Dimensions here are small (at most 6 or 7), the
-number of constraints a few dozen.
+Everything is exact: Python integers and FLINT's integer matrices
+(python-flint); the extreme rays come from the double description method
+(:mod:`~pfmap.geometry.cones.double_description`).  Dimensions here are
+small (up to 8), the number of constraints up to about 80.
 
 References
 ----------
@@ -13,35 +13,25 @@ J. A. De Loera, J. Rambau, F. Santos, *Triangulations*, 2010, Sec. 4.3 (pulling 
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 
 import numpy as np
+from flint import fmpz_mat
 
-
-def _bareiss_det(mat: list[list[int]]) -> int:
-    """Exact determinant of a square integer matrix (fraction-free elimination)."""
-    a = [row[:] for row in mat]
-    n = len(a)
-    if n == 0:
-        return 1
-    sign, prev = 1, 1
-    for k in range(n - 1):
-        if a[k][k] == 0:
-            swap = next((i for i in range(k + 1, n) if a[i][k] != 0), None)
-            if swap is None:
-                return 0
-            a[k], a[swap] = a[swap], a[k]
-            sign = -sign
-        for i in range(k + 1, n):
-            for j in range(k + 1, n):
-                a[i][j] = (a[i][j] * a[k][k] - a[i][k] * a[k][j]) // prev
-        prev = a[k][k]
-    return sign * a[n - 1][n - 1]
+from pfmap.geometry.cones.double_description import extreme_rays
 
 
 def exact_rank(rows) -> int:
     """Rank of an integer matrix, exactly.
+
+    Parameters
+    ----------
+    rows : array_like of int, shape (k, d)
+        The matrix, row by row (an empty sequence has rank 0).
+
+    Returns
+    -------
+    int
 
     Examples
     --------
@@ -49,61 +39,57 @@ def exact_rank(rows) -> int:
     2
     """
     a = [[int(v) for v in row] for row in rows]
-    if not a:
+    if not a or not a[0]:
         return 0
-    rank, cols = 0, len(a[0])
-    for c in range(cols):
-        p = next((i for i in range(rank, len(a)) if a[i][c] != 0), None)
-        if p is None:
-            continue
-        a[rank], a[p] = a[p], a[rank]
-        for i in range(len(a)):
-            if i != rank and a[i][c] != 0:
-                f, g = a[i][c], a[rank][c]
-                a[i] = [x * g - y * f for x, y in zip(a[i], a[rank])]
-        rank += 1
-        if rank == len(a):
-            break
-    return rank
+    return int(fmpz_mat(a).rank())
 
 
 def integer_determinant(mat) -> int:
     """Exact determinant of a square integer matrix.
+
+    Parameters
+    ----------
+    mat : array_like of int, shape (d, d)
+
+    Returns
+    -------
+    int
 
     Examples
     --------
     >>> integer_determinant([[2, 1], [1, 3]])
     5
     """
-    return _bareiss_det([[int(v) for v in row] for row in mat])
-
-
-def _null_vector(rows: list[list[int]]) -> list[int]:
-    """Generalised cross product of ``d-1`` integer rows in ``R^d`` (signed maximal minors)."""
-    d = len(rows[0])
-    out = []
-    for j in range(d):
-        minor = [row[:j] + row[j + 1:] for row in rows]
-        out.append((-1) ** j * _bareiss_det(minor))
-    return out
-
-
-def _primitive(vec: list[int]) -> tuple[int, ...]:
-    from math import gcd
-
-    g = 0
-    for v in vec:
-        g = gcd(g, v)
-    return tuple(v // g for v in vec) if g else tuple(vec)
+    a = [[int(v) for v in row] for row in mat]
+    if not a:
+        return 1
+    return int(fmpz_mat(a).det())
 
 
 def cone_rays(G) -> tuple[np.ndarray, np.ndarray]:
     """Extreme rays of the pointed cone ``{u : G u >= 0}`` and their incidence with the rows.
 
-    Returns ``(rays, tight)``: ``rays`` an object array ``(r, d)`` of
-    primitive integer vectors, ``tight[i, j]`` true when row ``i`` of ``G``
-    vanishes on ray ``j``.  Candidates come from floating point; every ray
-    and every incidence is recomputed and checked with integers.
+    Parameters
+    ----------
+    G : array_like of int, shape (k, d)
+        Integer inequalities (redundant rows allowed) of rank ``d``.
+
+    Returns
+    -------
+    rays : numpy.ndarray
+        Object array ``(r, d)`` of primitive integer vectors (Python ints), sorted lexicographically.
+    tight : numpy.ndarray
+        ``(k, r)`` bool, ``tight[i, j]`` true when row ``i`` of ``G`` vanishes on ray ``j``.
+
+    Raises
+    ------
+    ValueError
+        If ``G`` has rank below ``d`` (the cone contains a line).
+
+    Notes
+    -----
+    The rays come from the exact double description method
+    (:func:`~pfmap.geometry.cones.double_description.extreme_rays`), in integers throughout.
 
     Examples
     --------
@@ -117,49 +103,73 @@ def cone_rays(G) -> tuple[np.ndarray, np.ndarray]:
         signs = {1 if row[0] > 0 else -1 for row in G if row[0] != 0}
         rays = [] if len(signs) != 1 else [(signs.pop(),)]
     else:
-        gf = np.array(G, dtype=float)
-        subsets = np.array(list(itertools.combinations(range(k), d - 1)), dtype=np.int64)
-        mats = gf[subsets]                                   # (S, d-1, d)
-        minors = np.empty((len(subsets), d))
-        for j in range(d):
-            sub = np.delete(mats, j, axis=2)
-            minors[:, j] = (-1) ** j * np.linalg.det(sub) if d > 1 else 1.0
-        scale = np.abs(minors).max(axis=1)
-        ok = scale > 1e-9
-        vals = gf @ (minors[ok] / scale[ok, None]).T        # (k, S')
-        tol = 1e-7 * (np.abs(gf).sum(axis=1)[:, None] + 1)
-        feasible_pos = np.all(vals >= -tol, axis=0)
-        feasible_neg = np.all(vals <= tol, axis=0)
-        cand = np.flatnonzero(ok)
-        # a degenerate vertex is the null vector of many subsets: recompute each distinct one once
-        unit = minors[ok] / scale[ok, None]
-        unit = unit * np.where(feasible_neg & ~feasible_pos, -1.0, 1.0)[:, None]
-        keep = feasible_pos | feasible_neg
-        _, first = np.unique(np.round(unit[keep], 9), axis=0, return_index=True)
-        found = set()
-        for idx in cand[np.flatnonzero(keep)[first]]:
-            vec = _null_vector([G[i] for i in subsets[idx]])
-            if not any(vec):
-                continue
-            for sgn in (1, -1):
-                v = [sgn * x for x in vec]
-                if all(sum(a * b for a, b in zip(row, v)) >= 0 for row in G):
-                    found.add(_primitive(v))
-        rays = sorted(found)
+        rays = sorted(tuple(int(v) for v in row) for row in extreme_rays(G).tolist())
     ray_arr = np.empty((len(rays), d), dtype=object)
     for j, r in enumerate(rays):
         ray_arr[j, :] = r
-    tight = np.array([[sum(a * b for a, b in zip(row, r)) == 0 for r in rays] for row in G], dtype=bool)
-    return ray_arr, tight.reshape(k, len(rays))
+    tight = (np.array(G, dtype=object) @ ray_arr.T == 0) if rays else np.zeros((k, 0), dtype=bool)
+    return ray_arr, np.asarray(tight, dtype=bool).reshape(k, len(rays))
+
+
+def cone_facets(G) -> np.ndarray:
+    """Which rows of ``G`` define facets of the pointed cone ``{u : G u >= 0}`` (the irredundant ones).
+
+    Row ``i`` defines a facet when the extreme rays on its hyperplane span a space of dimension ``d - 1``;
+    parallel copies of a facet row are all flagged.
+
+    Parameters
+    ----------
+    G : array_like of int, shape (k, d)
+        Integer inequalities of rank ``d``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k,)`` bool.
+
+    Raises
+    ------
+    ValueError
+        If ``G`` has rank below ``d``.
+
+    Examples
+    --------
+    >>> cone_facets([[1, 0], [0, 1], [1, 1]]).tolist()         # x + y >= 0 is implied
+    [True, True, False]
+    """
+    rows = [[int(v) for v in row] for row in np.asarray(G, dtype=object).tolist()]
+    d = len(rows[0])
+    rays = extreme_rays(rows)
+    if len(rays) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    tight = np.asarray(np.array(rows, dtype=object) @ rays.astype(object).T == 0, dtype=bool)
+    out = np.zeros(len(rows), dtype=bool)
+    for i in range(len(rows)):
+        on = rays[tight[i]]
+        out[i] = len(on) >= d - 1 and exact_rank(on.tolist()) == d - 1
+    return out
 
 
 def triangulate_cone(G) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Pulling triangulation of the pointed, full-dimensional cone ``{u : G u >= 0}``.
 
-    Returns ``(rays, simplices)``: the extreme rays (primitive integer
-    vectors, an object array) and a list of ``d``-tuples of ray indices,
-    simplicial cones whose union is the cone and whose interiors are disjoint.
-    Rows of ``G`` may be redundant.
+    Parameters
+    ----------
+    G : array_like of int, shape (k, d)
+        Integer inequalities; redundant rows are allowed.
+
+    Returns
+    -------
+    rays : numpy.ndarray
+        The extreme rays (primitive integer vectors, an object array, as :func:`cone_rays` orders them).
+    simplices : list of tuple of int
+        ``d``-tuples of ray indices: simplicial cones whose union is the cone and whose interiors are
+        disjoint (each ray set is pulled at its smallest index).
+
+    Raises
+    ------
+    ValueError
+        If the cone is not pointed and full-dimensional.
 
     Examples
     --------

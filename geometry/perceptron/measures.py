@@ -1,7 +1,8 @@
-"""The measure of every region of a perceptron: exact box volumes and certified Gaussian measures, per orbit.
+"""The measure of every region of a perceptron: certified Gaussian measures per orbit (box volumes re-exported).
 
 Regions in one symmetry orbit (:func:`~pfmap.geometry.perceptron.regions.measure_orbits`) have the same
-measure, so each orbit is measured once, by the cone routines of :mod:`pfmap.geometry.cones`.
+measure, so each orbit is measured once, by the cone routines of :mod:`pfmap.geometry.cones`.  The exact
+box volumes live in :mod:`~pfmap.geometry.perceptron.volumes` (``perceptron_box_volumes`` is re-exported here).
 """
 
 from __future__ import annotations
@@ -9,60 +10,27 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pfmap.errors import PfmapError
-from pfmap.priors import GaussianPrior, UniformPrior
-from pfmap.progress import progress_bar
+from pfmap.priors import GaussianPrior
 
-from pfmap.geometry.cones.box import MAX_BOX_N, cone_box_fraction
-from pfmap.geometry.cones.gaussian import cone_gaussian_measure
+from pfmap.geometry.cones.gaussian import cone_gaussian_measure, cone_gaussian_measures
 from pfmap.geometry.cones.orthant import DEFAULT_TOLERANCE, MAX_ORTHANT_DIMENSION, CertifiedProbability
 from pfmap.geometry.perceptron.regions import PerceptronRegions, measure_orbits
-
-
-def _half_widths(regions: PerceptronRegions, prior: UniformPrior) -> list[Fraction]:
-    return [prior.a_w] * regions.n + ([prior.a_b] if regions.bias else [])
-
-
-def perceptron_box_volumes(regions: PerceptronRegions, prior: UniformPrior | None = None,
-                           progress: bool | str | None = None) -> list[Fraction]:
-    """Exact box-volume fraction of every region (region order), one computation per symmetry orbit.
-
-    ``progress``: a tqdm bar over the orbits on stderr (default: on for
-    ``n = 5`` with bias, which takes minutes).
-
-    Examples
-    --------
-    >>> from pfmap.geometry.perceptron.regions import perceptron_regions
-    >>> reg = perceptron_regions(2)
-    >>> vols = dict(zip(reg.functions, perceptron_box_volumes(reg)))
-    >>> vols["0000"], vols["0001"], vols["0111"], sum(vols.values())
-    (Fraction(13, 48), Fraction(1, 48), Fraction(1, 24), Fraction(1, 1))
-    """
-    prior = prior if prior is not None else UniformPrior(bias=regions.bias)
-    if not isinstance(prior, UniformPrior):
-        raise PfmapError("box volumes need a uniform prior")
-    if prior.bias != regions.bias:
-        raise PfmapError("the prior's bias setting differs from the regions'")
-    if regions.n > MAX_BOX_N:
-        raise PfmapError(f"exact box volumes run for n <= {MAX_BOX_N} (n = {regions.n} asked); "
-                         "estimate them by sampling with pfmap.montecarlo.sample")
-    s = _half_widths(regions, prior)
-    orbit = measure_orbits(regions)
-    cache: dict[int, Fraction] = {}
-    out = []
-    if progress is None:
-        progress = regions.n >= 5 and regions.bias
-    with progress_bar(int(orbit.max()) + 1, progress=progress, desc="box volumes (orbits)", unit="orbit",
-                      leave=False) as bar:
-        for i, o in enumerate(orbit.tolist()):
-            if o not in cache:
-                cache[o] = cone_box_fraction(regions.cone(i), s)
-                bar.update(1)
-            out.append(cache[o])
-    return out
+from pfmap.geometry.perceptron.volumes import perceptron_box_volumes  # noqa: F401  (re-exported; box volumes live there)
 
 
 def perceptron_variances(regions: PerceptronRegions, prior: GaussianPrior) -> list[Fraction]:
     """Exact variance of each parameter ``(w_1..w_n[, b])`` under a Gaussian prior (fan-in scaling applied).
+
+    Parameters
+    ----------
+    regions : PerceptronRegions
+        Gives ``n`` and whether there is a bias.
+    prior : GaussianPrior
+
+    Returns
+    -------
+    list of Fraction
+        ``n`` weight variances, then the bias variance if there is a bias.
 
     Examples
     --------
@@ -75,13 +43,39 @@ def perceptron_variances(regions: PerceptronRegions, prior: GaussianPrior) -> li
 
 
 def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrior | None = None, *,
-                                 tolerance: float = DEFAULT_TOLERANCE) -> list[CertifiedProbability]:
+                                 tolerance: float = DEFAULT_TOLERANCE,
+                                 workers: int | None = None) -> list[CertifiedProbability]:
     """Gaussian measure of every region (region order), one computation per symmetry orbit.
 
     Closed forms when the parameter space has dimension <= 3 (``n <= 2``
     with bias, ``n <= 3`` without); certified values with error bounds far
-    below 1e-9 in dimension 4 and 5 (``n = 3, 4`` with bias, ``n = 4, 5``
-    without).  ``n = 5`` with bias (dimension 6) is not supported.
+    below 1e-9 in dimensions 4 to 6 (``n = 3, 4, 5`` with bias, ``n = 4, 5``
+    without).  In dimension 6 the orbit representatives are triangulated and
+    all their simplicial cones computed in one parallel batch, each to about
+    ``max(tolerance, 1e-12)``, so a region's bound is below 1e-12 times its
+    number of simplicial cones (at most 131 at n = 5).
+
+    Parameters
+    ----------
+    regions : PerceptronRegions
+        From :func:`~pfmap.geometry.perceptron.regions.perceptron_regions`.
+    prior : GaussianPrior, optional
+        Default: the standard prior with the regions' bias setting.
+    tolerance : float
+        Target error bound per simplicial cone.
+    workers : int, optional
+        Threads for the dimension-6 batch (default: every core this process may use).
+
+    Returns
+    -------
+    list of CertifiedProbability
+        One per region, in region order.
+
+    Raises
+    ------
+    PfmapError
+        For a prior that is not Gaussian, a bias setting that differs from the
+        regions', or more than 6 parameters.
 
     Examples
     --------
@@ -111,6 +105,13 @@ def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrio
     var = perceptron_variances(regions, prior)
     orbit = measure_orbits(regions)
     cache: dict[int, CertifiedProbability] = {}
+    if regions.dimension == 6:
+        first = {}
+        for i, o in enumerate(orbit.tolist()):
+            first.setdefault(o, i)
+        batch = cone_gaussian_measures([regions.cone(i) for i in first.values()], var, tolerance=tolerance,
+                                       workers=workers)
+        cache = dict(zip(first, batch))
     out = []
     for i, o in enumerate(orbit.tolist()):
         if o not in cache:

@@ -1,4 +1,4 @@
-"""Fast conditional laws for output layers in dimension 3 (two hidden features and a bias).
+"""Fast conditional laws for output layers in dimension 3 (two hidden features and a bias), and plane grouping.
 
 Same problem as :mod:`pfmap.geometry.rao_blackwell.cells`: the cells of the central
 arrangement of the planes ``g_x . z = 0`` in ``R^3`` and their measures
@@ -44,10 +44,31 @@ PARALLEL = 1e-14    # unit normals this close to parallel are one plane
 
 @numba.njit(cache=True, inline="always")
 def distinct_planes(g, raw, unit, plane, orient):
-    """Group inputs by hyperplane: ``plane[x]`` (-1 for a zero normal) and ``orient[x]`` (+-1); returns k.
+    """Group the inputs by hyperplane.
 
     Two normals give the same hyperplane when every 2x2 minor of their directions is below ``PARALLEL``
     (exactly zero for the coincidences ReLU zeros create; a hair above zero after rounding).
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(m, d)`` normals, one per input.
+    raw, unit : numpy.ndarray
+        ``(m, d)`` scratch: receive each distinct plane's first normal and its unit vector.
+    plane, orient : numpy.ndarray
+        ``(m,)`` int64: receive each input's plane (-1 for a zero normal) and orientation (+-1) against it.
+
+    Returns
+    -------
+    int
+        ``k``, the number of distinct planes.
+
+    Examples
+    --------
+    >>> g = np.array([[1.0, 0.0, 1.0], [2.0, 0.0, 2.0], [0.0, 1.0, 1.0]])
+    >>> raw, unit, plane, orient = np.empty((3, 3)), np.empty((3, 3)), np.empty(3, np.int64), np.empty(3, np.int64)
+    >>> distinct_planes(g, raw, unit, plane, orient), plane.tolist(), orient.tolist()
+    (2, [0, 0, 1], [1, 1, 1])
     """
     m, d = g.shape
     k = 0
@@ -116,7 +137,29 @@ def distinct_planes(g, raw, unit, plane, orient):
 
 @numba.njit(cache=True, inline="always")
 def plane_bits(plane, orient, k, pos_bits, neg_bits):
-    """Inputs on the positive (``pos_bits[p]``) and negative side of plane ``p`` when a cell is on its + side."""
+    """Bit masks of the inputs that are 1 when a cell is on the + side of plane ``p`` (``pos_bits[p]``) and on
+    its - side (``neg_bits[p]``).
+
+    Parameters
+    ----------
+    plane, orient : numpy.ndarray
+        From :func:`distinct_planes`.
+    k : int
+        Number of planes.
+    pos_bits, neg_bits : numpy.ndarray
+        ``(>= k,)`` int64: receive the masks.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> pos, neg = np.empty(2, np.int64), np.empty(2, np.int64)
+    >>> plane_bits(np.array([0, 0, 1]), np.array([1, -1, 1]), 2, pos, neg)
+    >>> pos.tolist(), neg.tolist()           # inputs 0 and 1 share plane 0 with opposite orientations
+    ([1, 4], [2, 0])
+    """
     for p in range(k):
         pos_bits[p] = 0
         neg_bits[p] = 0
@@ -131,8 +174,27 @@ def plane_bits(plane, orient, k, pos_bits, neg_bits):
 
 @numba.njit(cache=True, inline="always")
 def truth_table(signs, k, pos_bits, neg_bits):
-    """Truth table (bit x) of the cell on the + side of the planes in ``signs`` and the - side of the others:
-    input x is 1 iff its pre-activation is positive there."""
+    """Truth table of the cell on the + side of the planes in ``signs`` and the - side of the others.
+
+    Parameters
+    ----------
+    signs : int
+        Bit ``p`` set: the cell is on the + side of plane ``p``.
+    k : int
+        Number of planes.
+    pos_bits, neg_bits : numpy.ndarray
+        From :func:`plane_bits`.
+
+    Returns
+    -------
+    int
+        The truth table: bit ``x`` is 1 iff input ``x``'s pre-activation is positive in the cell.
+
+    Examples
+    --------
+    >>> truth_table(0b01, 2, np.array([1, 4]), np.array([2, 0]))    # + side of plane 0, - side of plane 1
+    1
+    """
     code = 0
     for p in range(k):
         code |= pos_bits[p] if (signs >> p) & 1 else neg_bits[p]
@@ -154,8 +216,38 @@ def _add(probs, seen, touched, n_touched, code, value):
 def girard_cells(g, probs, seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits, touched):
     """Add the standard-normal measure of every cell of the planes ``g[x] . z = 0`` (R^3) to ``probs``.
 
-    ``seen`` (all False on entry and on exit) marks the cells met, each of which gets its 1/2 at the end;
-    their truth tables are listed in ``touched``, and the function returns how many there are.
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(m, 3)`` normals.
+    probs : numpy.ndarray
+        ``(2^m,)``: each cell's measure is added at its truth table.
+    seen : numpy.ndarray
+        ``(2^m,)`` bool, all False on entry and on exit: marks the cells met.
+    raw, unit, plane, orient, through, angles, pos_bits, neg_bits : numpy.ndarray
+        Scratch (``(m, 3)``, ``(m, 3)``, then int64 ``(m,)`` three times, ``(2m,)``, int64 ``(m,)`` twice).
+    touched : numpy.ndarray
+        ``(2^m + 1,)`` int64: receives the truth tables of the cells met.
+
+    Returns
+    -------
+    int
+        How many cells were met (listed in ``touched``).
+
+    Examples
+    --------
+    >>> g = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])        # two orthogonal planes: four quarters
+    >>> probs, seen, touched = np.zeros(4), np.zeros(4, np.bool_), np.empty(5, np.int64)
+    >>> ints = [np.empty(2, np.int64) for _ in range(5)]
+    >>> girard_cells(g, probs, seen, np.empty((2, 3)), np.empty((2, 3)), *ints[:3], np.empty(4), *ints[3:],
+    ...              touched)
+    4
+    >>> probs.round(12).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+
+    References
+    ----------
+    A. Girard, *Invention nouvelle en l'algèbre*, 1629.
     """
     k = distinct_planes(g, raw, unit, plane, orient)
     plane_bits(plane, orient, k, pos_bits, neg_bits)
@@ -291,8 +383,42 @@ def box_cells(g, probs, seen, touched, raw, unit, plane, orient, polys, counts, 
     """Add the uniform-cube measure of every cell of the planes ``g[x] . z = 0`` (R^3) to ``probs``.
 
     Each facet's polygons live in ``polys`` (vertex ``counts``, plane-side ``codes``); a plane that
-    crosses a polygon replaces it by its positive part and appends the negative one.  Returns -1 when
-    ``polys`` is too small, else the number of cells met (their truth tables listed in ``touched``).
+    crosses a polygon replaces it by its positive part and appends the negative one.
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(m, 3)`` normals.
+    probs, seen, touched : numpy.ndarray
+        As for :func:`girard_cells`.
+    raw, unit, plane, orient : numpy.ndarray
+        Scratch for :func:`distinct_planes`.
+    polys : numpy.ndarray
+        ``(capacity, m + 4, 2)`` polygon store; ``counts``, ``codes`` int64 ``(capacity,)``.
+    tmp, vals : numpy.ndarray
+        ``(m + 4, 2)`` and ``(m + 4,)`` scratch.
+    pos_bits, neg_bits : numpy.ndarray
+        int64 ``(m,)`` scratch.
+
+    Returns
+    -------
+    int
+        The number of cells met, or -1 when ``polys`` was too small.
+
+    Examples
+    --------
+    >>> g = np.array([[1.0, 0.0, 0.0]])                    # one plane halves the cube
+    >>> probs, seen, touched = np.zeros(2), np.zeros(2, np.bool_), np.empty(3, np.int64)
+    >>> i = lambda: np.empty(1, np.int64)
+    >>> box_cells(g, probs, seen, touched, np.empty((1, 3)), np.empty((1, 3)), i(), i(), np.empty((64, 5, 2)),
+    ...           np.empty(64, np.int64), np.empty(64, np.int64), np.empty((5, 2)), np.empty(5), i(), i())
+    2
+    >>> probs.tolist()
+    [0.5, 0.5]
+
+    References
+    ----------
+    I. E. Sutherland, G. W. Hodgman, "Reentrant polygon clipping", CACM 17, 1974.
     """
     k = distinct_planes(g, raw, unit, plane, orient)
     plane_bits(plane, orient, k, pos_bits, neg_bits)

@@ -52,11 +52,35 @@ _SPAN = 1e-12         # a normal this close to the span of the earlier ones lies
 
 
 def plackett_rule(levels: int = 10, orders=(20, 14, 10, 8)) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights in ``t`` for the integrals of :func:`_plackett_m4`: ``t = 1 - v^2`` and Gauss-Legendre
-    panels in ``v`` graded towards ``v = 0`` (``[1/2, 1]``, ``[1/4, 1/2]``, ..., ``[0, 2^-levels]``; orders
-    from ``orders``, the last repeated).  The integrands have a square-root singularity just beyond ``t = 1``
-    when the four normals are nearly dependent; on 681 generic ReLU samples (``det R`` down to 4e-12) this
-    108-node rule is within 2e-11 of a 1,000-node one."""
+    """Nodes and weights in ``t`` for the Plackett integrals over ``t`` in [0, 1] (see the module docstring).
+
+    ``t = 1 - v^2`` and Gauss-Legendre panels in ``v`` graded towards ``v = 0`` (``[1/2, 1]``, ``[1/4, 1/2]``,
+    ..., ``[0, 2^-levels]``).  The integrands have a square-root singularity just beyond ``t = 1`` when the
+    four normals are nearly dependent; on 681 generic ReLU samples (``det R`` down to 4e-12) the default
+    108-node rule is within 2e-11 of a 1,000-node one.
+
+    Parameters
+    ----------
+    levels : int
+        Graded panels below ``v = 1/2``.
+    orders : tuple of int
+        Gauss-Legendre orders of the panels from ``v = 1`` down, the last repeated.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(nodes, weights)`` in ``t``.
+
+    Examples
+    --------
+    >>> nodes, weights = plackett_rule()
+    >>> len(nodes), round(float(weights.sum()), 12), round(float((weights * nodes).sum()), 12)   # int 1, int t
+    (108, 1.0, 0.5)
+
+    References
+    ----------
+    R. L. Plackett, "A reduction formula for normal multivariate integrals", Biometrika 41, 1954.
+    """
     v, w = [], []
     edges = [0.0] + [2.0 ** -j for j in range(levels, -1, -1)]
     panels = list(zip(edges[:-1], edges[1:]))[::-1]
@@ -66,6 +90,9 @@ def plackett_rule(levels: int = 10, orders=(20, 14, 10, 8)) -> tuple[np.ndarray,
         w.extend((b - a) * wx / 2)
     v, w = np.array(v), np.array(w)
     return 1.0 - v * v, 2.0 * v * w
+
+
+PLACKETT = plackett_rule()     # nodes and weights of the Plackett integrals
 
 
 @numba.njit(cache=True, inline="always")
@@ -106,12 +133,42 @@ def _plackett_m4(r, nodes, weights):
 @numba.njit(cache=True)
 def gaussian_cells_4d(g, probs, seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits, touched,
                       g3, r, nodes, weights):
-    """Add the standard-normal measure of every cell of the planes ``g[x] . z = 0`` (R^4) to ``probs``.
+    """Add the standard-normal measure of every cell of the planes ``g[x] . z = 0`` (R^4) to ``probs``, exactly.
 
-    ``probs`` must be all zeros on entry.  Returns the number of cells (their truth tables in ``touched``,
-    ``seen`` cleared), or -1 (``probs`` untouched) when the sample must go to the simplex cutting instead:
-    five or more distinct planes, nearly dependent normals, or a rotated law that fails its check.
-    ``g3`` (m, 3) and ``r`` (4, 4) are scratch space.
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(m, 4)`` normals.
+    probs : numpy.ndarray
+        ``(2^m,)``, all zeros on entry: each cell's measure is added at its truth table.
+    seen, raw, unit, plane, orient, through, angles, pos_bits, neg_bits, touched : numpy.ndarray
+        As for :func:`pfmap.geometry.rao_blackwell.cells_3d.girard_cells` (``raw``, ``unit`` ``(m, 4)``).
+    g3, r : numpy.ndarray
+        ``(m, 3)`` and ``(4, 4)`` scratch.
+    nodes, weights : numpy.ndarray
+        The Plackett rule (:func:`plackett_rule`); empty arrays send four independent planes back (-1).
+
+    Returns
+    -------
+    int
+        The number of cells (truth tables in ``touched``, ``seen`` cleared), or -1 with ``probs`` untouched
+        when another kernel must measure the sample: five or more distinct planes, nearly dependent normals,
+        or a rotated law that fails its check.
+
+    Examples
+    --------
+    >>> g = np.eye(4)                                      # four orthogonal planes: 16 orthants of 1/16
+    >>> probs, seen, touched = np.zeros(16), np.zeros(16, np.bool_), np.empty(17, np.int64)
+    >>> i = lambda: np.empty(4, np.int64)
+    >>> gaussian_cells_4d(g, probs, seen, np.empty((4, 4)), np.empty((4, 4)), i(), i(), i(), np.empty(8), i(),
+    ...                   i(), touched, np.empty((4, 3)), np.empty((4, 4)), *PLACKETT)
+    16
+    >>> bool(np.allclose(probs, 1 / 16, atol=1e-14))
+    True
+
+    References
+    ----------
+    W. F. Sheppard, Phil. Trans. R. Soc. A 192, 1899; R. L. Plackett, Biometrika 41, 1954.
     """
     m = g.shape[0]
     # a feature that is 0 at every input (a ReLU unit that is always off) leaves the normals in a coordinate
@@ -186,28 +243,23 @@ def gaussian_cells_4d(g, probs, seen, raw, unit, plane, orient, through, angles,
             for j in range(4):
                 v += unit[p, j] * unit[q, j]
             r[p, q] = v
+    if len(nodes) == 0:
+        return -1                      # an empty rule: the caller measures four planes otherwise
     det = np.linalg.det(r)
     if det < _MIN_DET:
         return -1
     m4 = _plackett_m4(r, nodes, weights)
     plane_bits(plane, orient, 4, pos_bits, neg_bits)
-    two_over_pi = 2.0 / math.pi
-    pair = np.empty(6)
-    i = 0
-    for p in range(4):
-        for q in range(p + 1, 4):
-            pair[i] = two_over_pi * math.asin(min(1.0, max(-1.0, r[p, q])))
-            i += 1
+    c = 2.0 / math.pi
+    a01, a02, a03 = (c * math.asin(min(1.0, max(-1.0, r[0, 1]))), c * math.asin(min(1.0, max(-1.0, r[0, 2]))),
+                     c * math.asin(min(1.0, max(-1.0, r[0, 3]))))
+    a12, a13, a23 = (c * math.asin(min(1.0, max(-1.0, r[1, 2]))), c * math.asin(min(1.0, max(-1.0, r[1, 3]))),
+                     c * math.asin(min(1.0, max(-1.0, r[2, 3]))))
     for signs in range(16):
-        s = np.empty(4)
-        for p in range(4):
-            s[p] = 1.0 if (signs >> p) & 1 else -1.0
-        value = 1.0 + s[0] * s[1] * s[2] * s[3] * m4
-        i = 0
-        for p in range(4):
-            for q in range(p + 1, 4):
-                value += s[p] * s[q] * pair[i]
-                i += 1
+        s0, s1 = 1.0 if signs & 1 else -1.0, 1.0 if signs & 2 else -1.0
+        s2, s3 = 1.0 if signs & 4 else -1.0, 1.0 if signs & 8 else -1.0
+        value = (1.0 + s0 * (s1 * a01 + s2 * a02 + s3 * a03) + s1 * (s2 * a12 + s3 * a13) + s2 * s3 * a23
+                 + s0 * s1 * s2 * s3 * m4)
         code = truth_table(signs, 4, pos_bits, neg_bits)
         probs[code] += value / 16.0
         touched[signs] = code

@@ -181,6 +181,26 @@ class _TopCombinations:
 
 
 def top_per_group(group, item, value, top):
+    """The ``top`` largest values of each group (ties by item), as three parallel arrays.
+
+    Parameters
+    ----------
+    group, item, value : numpy.ndarray
+        Parallel arrays: a group label, an item and its value per entry.
+    top : int
+        How many entries to keep per group.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(group, item, value)`` of the kept entries, by group, then by value (largest first).
+
+    Examples
+    --------
+    >>> g, i, v = top_per_group(np.array([0, 0, 0, 1]), np.array([5, 6, 7, 8]), np.array([1.0, 3.0, 2.0, 4.0]), 2)
+    >>> g.tolist(), i.tolist(), v.tolist()
+    ([0, 0, 1], [6, 7, 8], [3.0, 2.0, 4.0])
+    """
     order = np.lexsort((item, -value, group))
     group, item, value = group[order], item[order], value[order]
     start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -242,7 +262,25 @@ def _kind_denominators(var: _Variables, measures: list) -> np.ndarray:
 
 
 def integer_array(values: list[int], bound: int) -> np.ndarray:
-    """int64 when every partial product stays below ``bound < 2**62``, else Python integers."""
+    """The integers as an int64 array when every partial product stays below ``bound < 2**62``, else as objects.
+
+    Parameters
+    ----------
+    values : list of int
+        The integers.
+    bound : int
+        An upper bound on every product the caller will form.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or object (Python integers: exact, no overflow).
+
+    Examples
+    --------
+    >>> integer_array([3, 4], 100).dtype, integer_array([3, 4], 2**70).dtype
+    (dtype('int64'), dtype('O'))
+    """
     return np.array(values, dtype=np.int64 if bound < 2**62 else object)
 
 
@@ -294,15 +332,40 @@ def _sympy_sums(function, term_vars, coeff, measures) -> dict[int, object]:
 
 @dataclass
 class Composition:
-    """P(f) of every realised function, and what the output unit sees.
+    """P(f) of every realised function, and what the output unit sees (built by the two compose routes).
 
-    ``values`` maps a function (integer truth table) to ``(probability,
-    exact, error)``.  The last hidden layer's states are multisets of unit
-    functions (``last_functions``, one sorted row each) with weights
-    ``state_weight / state_den`` (box: integers; Gaussian: floats with
-    ``state_den = 1``); ``out_value / out_den`` is the measure of each region
-    of the output perceptron ``out_unit``.  ``top`` lists, per function,
-    the states contributing most; ``n_combinations`` how many contribute.
+    Parameters
+    ----------
+    values : dict
+        Function (integer truth table) to ``(probability, exact, error)``.
+    method : str
+        How the values were computed.
+    last_functions : numpy.ndarray
+        The last hidden layer's states: multisets of unit functions, one sorted row each.
+    state_weight : numpy.ndarray
+        Each state's weight, over ``state_den`` (box: integers; Gaussian: floats with ``state_den = 1``).
+    state_den : int
+        The common denominator of ``state_weight``.
+    out_unit : UnitPerceptron
+        The output perceptron.
+    out_value : numpy.ndarray
+        Measure of each region of ``out_unit``, over ``out_den``.
+    out_den : int
+        The common denominator of ``out_value``.
+    top : dict
+        Per function, the states contributing most.
+    n_combinations : dict
+        Per function, how many states contribute.
+    first_layer_is_last : bool
+        Whether the net has one hidden layer (states are then multisets of first-layer units).
+
+    Examples
+    --------
+    >>> from pfmap import UniformPrior
+    >>> from pfmap.geometry.step_networks.units import unit_perceptron
+    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> c.values[0b0110][1]                     # xor on {0,1}^2, exact
+    Fraction(7, 9216)
     """
 
     values: dict
@@ -325,7 +388,35 @@ def _box_out_values(unit: UnitPerceptron, measures: list) -> tuple[np.ndarray, i
 
 def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, n: int, prior,
                        top: int = 3) -> Composition:
-    """One hidden layer (or small closed-form nets): P(f) as integer polynomials in orbit measures."""
+    """One hidden layer (or small closed-form nets): P(f) as integer polynomials in orbit measures.
+
+    Parameters
+    ----------
+    unit1 : UnitPerceptron
+        The first hidden layer's unit (fan-in ``n``).
+    later : list of UnitPerceptron
+        The units of the later layers, the output unit last.
+    widths : tuple of int
+        Hidden widths.
+    n : int
+        Number of inputs.
+    prior : GaussianPrior or UniformPrior
+        The prior.
+    top : int
+        States listed per function.
+
+    Returns
+    -------
+    Composition
+
+    Examples
+    --------
+    >>> from pfmap import UniformPrior
+    >>> from pfmap.geometry.step_networks.units import unit_perceptron
+    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> sum(v[1] for v in c.values.values())     # the exact probabilities sum to 1
+    Fraction(1, 1)
+    """
     var = _Variables()
     var.kind(unit1)
     layer = _first_layer(unit1, widths[0], var)

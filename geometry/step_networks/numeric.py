@@ -48,7 +48,35 @@ def _ring(unit: UnitPerceptron, prior):
 
 def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, n: int, prior,
                     top: int = 3) -> Composition:
-    """Deeper nets: states are multisets of functions of the input with numeric weights (exact or balls)."""
+    """Deeper nets: states are multisets of functions of the input with numeric weights (exact or balls).
+
+    Parameters
+    ----------
+    unit1 : UnitPerceptron
+        The first hidden layer's unit (fan-in ``n``).
+    later : list of UnitPerceptron
+        The units of the later layers, the output unit last.
+    widths : tuple of int
+        Hidden widths.
+    n : int
+        Number of inputs.
+    prior : GaussianPrior or UniformPrior
+        The prior: integers over a common denominator for the box, python-flint balls for the Gaussian.
+    top : int
+        States listed per function.
+
+    Returns
+    -------
+    Composition
+
+    Examples
+    --------
+    >>> from pfmap import UniformPrior
+    >>> from pfmap.geometry.step_networks.units import unit_perceptron
+    >>> c = compose_numeric(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> c.values[0b0110][1]                     # xor, the same Fraction as the polynomial route
+    Fraction(7, 9216)
+    """
     from flint import arb, ctx
 
     boxed = isinstance(prior, UniformPrior)

@@ -72,6 +72,19 @@ def step_network_cases(arch: MLP, encoding: str = "01") -> tuple[int, str]:
     unit computes a function of the input, so at most ``2**(2**n)`` distinct
     ones occur.
 
+    Parameters
+    ----------
+    arch : MLP
+        A step net.
+    encoding : {"01", "pm1"}
+        The input set.
+
+    Returns
+    -------
+    tuple
+        ``(cases, how)``: the bound (``math.inf`` beyond the known threshold-function counts) and a line
+        saying how it arises.
+
     Examples
     --------
     >>> from pfmap import MLP
@@ -108,6 +121,25 @@ def step_network_cases(arch: MLP, encoding: str = "01") -> tuple[int, str]:
 
 def check_step_network(arch: MLP, encoding: str = "01", max_cases: int | None = None) -> None:
     """Raise one actionable line when ``arch`` is beyond the exact route.
+
+    Parameters
+    ----------
+    arch : MLP
+        The network.
+    encoding : {"01", "pm1"}
+        The input set.
+    max_cases : int, optional
+        The largest number of hidden-code cases accepted (default :data:`MAX_CASES`, or
+        :data:`MAX_DEEP_CASES` with more than one hidden layer).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    PfmapError
+        For a non-step activation, no hidden layer, too many cases or a unit of fan-in above 4.
 
     Examples
     --------
@@ -147,6 +179,22 @@ class StepNetworkMeasure:
     value; :meth:`combinations` lists every multiset of last-hidden-layer
     functions that realises a function, with its share; :meth:`table` is the
     volume table.
+
+    Parameters
+    ----------
+    arch : MLP
+        The step net.
+    encoding : {"01", "pm1"}
+        The input set.
+    composition : Composition
+        The composed measures (:mod:`pfmap.geometry.step_networks.composition`).
+
+    Examples
+    --------
+    >>> from pfmap import MLP, UniformPrior
+    >>> m = step_network_measure(MLP(2, (2,), "step", UniformPrior()))
+    >>> isinstance(m, StepNetworkMeasure), m.functions[:2]
+    (True, ['0000', '1111'])
     """
 
     def __init__(self, arch: MLP, encoding: str, composition: Composition):
@@ -196,6 +244,20 @@ class StepNetworkMeasure:
         ``orderings`` (how many hidden-unit tuples the multiset stands for;
         one hidden layer only), ``probability``, ``exact`` (box prior) and
         ``share`` (of P(f)); largest first.
+
+        Parameters
+        ----------
+        function : str
+            A realised function's truth table (output bits on the inputs in order).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        PfmapError
+            If the net does not realise ``function``.
 
         Examples
         --------
@@ -266,6 +328,17 @@ class StepNetworkMeasure:
         functions and their shares of P(f)), ``n_combinations`` (how many
         multisets realise f), ``witness`` (integer parameters, one hidden
         layer) and ``method``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> from pfmap import MLP, UniformPrior
+        >>> t = step_network_measure(MLP(2, (2,), "step", UniformPrior())).table()
+        >>> int(t.set_index("function").loc["0110", "n_combinations"])    # xor: 8 hidden pairs realise it
+        8
         """
         import pandas as pd
 
@@ -313,6 +386,24 @@ def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3) -> St
     forms when every factor has one (fan-in <= 2 with bias, <= 3 without);
     otherwise floats with rigorous error bounds.
 
+    Parameters
+    ----------
+    arch : MLP
+        A step-activation net (see :func:`check_step_network` for the reach).
+    encoding : {"01", "pm1"}
+        The input set.
+    top : int
+        Hidden-function combinations listed per function.
+
+    Returns
+    -------
+    StepNetworkMeasure
+
+    Raises
+    ------
+    PfmapError
+        For anything :func:`check_step_network` refuses.
+
     Examples
     --------
     >>> from pfmap import MLP, UniformPrior
@@ -346,6 +437,25 @@ def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3) -> St
 
 def step_network_table(arch: MLP, encoding: str = "01", *, top: int = 3):
     """The exact volume table of a step-activation MLP (see :func:`step_network_measure`).
+
+    Parameters
+    ----------
+    arch : MLP
+        A step-activation net.
+    encoding : {"01", "pm1"}
+        The input set.
+    top : int
+        Hidden-function combinations listed per function.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :meth:`StepNetworkMeasure.table`.
+
+    Raises
+    ------
+    PfmapError
+        For anything :func:`check_step_network` refuses.
 
     Examples
     --------

@@ -35,7 +35,34 @@ class UnitPerceptron:
 
     ``functions`` are truth tables as integers (bit ``j`` = output on input ``j``
     of the unit's own input set), ``orbit`` the symmetry orbit of each
-    region (measures are constant on orbits).
+    region (measures are constant on orbits).  Build it with :func:`unit_perceptron`.
+
+    Parameters
+    ----------
+    fan_in : int
+        Inputs of the unit.
+    encoding : str
+        Its input set, ``"01"`` or ``"pm1"``.
+    bias : bool
+        Whether it has a bias.
+    outputs : numpy.ndarray
+        ``(R, 2**fan_in)`` uint8: each region's outputs.
+    functions : numpy.ndarray
+        ``(R,)`` int64 truth tables.
+    orbit : numpy.ndarray
+        ``(R,)`` orbit of each region, ``0 .. n_orbits - 1``.
+    representative : numpy.ndarray
+        A region index of each orbit.
+    witnesses : numpy.ndarray
+        ``(R, d)`` integer parameters realising each region.
+    regions : PerceptronRegions, optional
+        The enumeration (irredundant conditions of each region).
+
+    Examples
+    --------
+    >>> u = unit_perceptron(1)
+    >>> u.functions.tolist(), u.orbit.tolist()       # constants share an orbit, as do identity and negation
+    ([0, 3, 1, 2], [0, 0, 1, 1])
     """
 
     fan_in: int
@@ -50,12 +77,26 @@ class UnitPerceptron:
 
     @property
     def n_orbits(self) -> int:
+        """The number of orbits."""
         return len(self.representative)
 
 
 @lru_cache(maxsize=None)
 def unit_perceptron(fan_in: int, encoding: str = "01", bias: bool = True) -> UnitPerceptron:
     """Regions and orbits of a perceptron with ``fan_in`` inputs (cached).
+
+    Parameters
+    ----------
+    fan_in : int
+        Number of inputs.
+    encoding : {"01", "pm1"}
+        The input set.
+    bias : bool
+        Whether the unit has a bias.
+
+    Returns
+    -------
+    UnitPerceptron
 
     Examples
     --------
@@ -75,7 +116,22 @@ def unit_perceptron(fan_in: int, encoding: str = "01", bias: bool = True) -> Uni
 
 @dataclass(frozen=True)
 class OrbitMeasure:
-    """Measure of one orbit: float, rigorous error bound, exact value (Fraction / sympy) or None."""
+    """Measure of one orbit: float, rigorous error bound, exact value (Fraction / sympy) or None.
+
+    Parameters
+    ----------
+    probability : float
+        The measure (each region of the orbit has it).
+    error : float
+        A rigorous bound on ``|probability - exact measure|``.
+    exact : Fraction, sympy expression or None
+        The exact value where one is known.
+
+    Examples
+    --------
+    >>> orbit_measures(unit_perceptron(1), UniformPrior())[1]
+    OrbitMeasure(probability=0.125, error=0.0, exact=Fraction(1, 8))
+    """
 
     probability: float
     error: float
@@ -87,6 +143,18 @@ _MEASURE_CACHE: dict = {}
 
 def orbit_measures(unit: UnitPerceptron, prior) -> list[OrbitMeasure]:
     """The prior's measure of each orbit of ``unit`` (fan-in scaling uses ``unit.fan_in``), cached.
+
+    Parameters
+    ----------
+    unit : UnitPerceptron
+        The unit.
+    prior : GaussianPrior or UniformPrior
+        The prior of its parameters.
+
+    Returns
+    -------
+    list of OrbitMeasure
+        One per orbit: exact Fractions for the box, certified values for the Gaussian.
 
     Examples
     --------
@@ -125,6 +193,18 @@ def orbit_measures(unit: UnitPerceptron, prior) -> list[OrbitMeasure]:
 def multisets(items: int, size: int) -> np.ndarray:
     """All non-decreasing index tuples of length ``size`` from ``range(items)``, in lexicographic order.
 
+    Parameters
+    ----------
+    items : int
+        Indices ``0 .. items - 1``.
+    size : int
+        Tuple length (at least 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(C(items + size - 1, size), size)`` int64.
+
     Examples
     --------
     >>> multisets(3, 2).tolist()
@@ -143,6 +223,16 @@ def multisets(items: int, size: int) -> np.ndarray:
 def multinomials(rows: np.ndarray) -> np.ndarray:
     """Number of orderings of each sorted row: ``size! / prod(multiplicity!)``.
 
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        ``(K, size)`` sorted rows (from :func:`multisets`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K,)`` int64.
+
     Examples
     --------
     >>> multinomials(np.array([[0, 0, 1], [0, 1, 2], [2, 2, 2]])).tolist()
@@ -160,6 +250,18 @@ def multinomials(rows: np.ndarray) -> np.ndarray:
 def code_maps(unit_functions: np.ndarray, n_inputs: int) -> np.ndarray:
     """Hidden code of every input for each row of unit functions: unit ``i`` is code bit ``h-1-i`` (MSB first).
 
+    Parameters
+    ----------
+    unit_functions : numpy.ndarray
+        ``(K, h)`` int64 truth tables of the ``h`` units of a layer.
+    n_inputs : int
+        Number of input points.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K, n_inputs)`` int64 codes.
+
     Examples
     --------
     >>> code_maps(np.array([[0b1000, 0b1110]]), 4).tolist()     # AND and OR on {0,1}^2
@@ -174,7 +276,19 @@ def code_maps(unit_functions: np.ndarray, n_inputs: int) -> np.ndarray:
 
 
 def push_forward(unit: UnitPerceptron, codes: np.ndarray) -> np.ndarray:
-    """Function of the input computed by each threshold function of ``unit`` on each code map: (K, R) int64.
+    """Function of the input computed by each threshold function of ``unit`` on each code map.
+
+    Parameters
+    ----------
+    unit : UnitPerceptron
+        The next unit, reading the codes.
+    codes : numpy.ndarray
+        ``(K, n_inputs)`` codes (from :func:`code_maps`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K, R)`` int64: truth table of the input for each code map and each region of ``unit``.
 
     Examples
     --------

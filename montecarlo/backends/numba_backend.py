@@ -12,6 +12,8 @@ Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1 (the cert
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
@@ -20,13 +22,31 @@ from pfmap.truthtable import n_words, pack_bits
 
 from pfmap.montecarlo.backends.layout import NetworkLayout
 from pfmap.montecarlo.backends.numba_kernels import forward as kernels
-from pfmap.montecarlo.rng import DrawPlan
+from pfmap.montecarlo.draws import DrawPlan
 
-_NETWORKS_PER_BLOCK = 512  # work unit of the numba threads: ~4 ms for the 7-40-40-1 net
+_NETWORKS_PER_BLOCK = 512  # work unit of the threads: ~4 ms for the 7-40-40-1 net
 
 
 def fast_path_inputs(layout, input_set):
-    """``(X64, X32, xmask, xmax, cube, kappa)``: what the numba kernels need to know about the inputs."""
+    """``(X64, X32, xmask, xmax, cube, kappa)``: what the numba kernels need to know about the inputs.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+    input_set : pfmap.InputSet
+
+    Returns
+    -------
+    tuple
+
+    Examples
+    --------
+    >>> from pfmap import MLP, InputSet
+    >>> from pfmap.montecarlo.backends.layout import NetworkLayout
+    >>> X64, X32, xmask, xmax, cube, kappa = fast_path_inputs(NetworkLayout.of(MLP(2, (3,))), InputSet.cube(2))
+    >>> X64.shape, bool(cube)
+    ((4, 2), True)
+    """
     X64 = np.ascontiguousarray(input_set.points, dtype=np.float64)
     rows, n = X64.shape
     padded = rows + (rows & 1)
@@ -47,6 +67,18 @@ def float32_outputs(arch, params, inputs=None):
     ``params`` are canonical rows as in :func:`tables_from_parameters`.  On
     every input, the float32 value and the float64 reference differ by at
     most the bound (this is what certifies the signs).
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+    params : array_like
+        Canonical parameter rows.
+    inputs : None, str, array or pfmap.InputSet
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(z, bound)``.
 
     Examples
     --------
@@ -69,30 +101,113 @@ def float32_outputs(arch, params, inputs=None):
                                    layout.act, kappa, layout.max_width, X64.shape[0])
 
 
+def numba_threads(threads) -> int:
+    """The number of threads a call uses: ``threads``, or all of numba's (``NUMBA_NUM_THREADS``, the CPU count).
+
+    Parameters
+    ----------
+    threads : int or None
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> numba_threads(1), numba_threads(10**6) == numba.config.NUMBA_NUM_THREADS
+    (1, True)
+    """
+    limit = int(numba.config.NUMBA_NUM_THREADS)
+    return limit if threads is None else max(1, min(int(threads), limit))
+
+
+def run_on_threads(work, threads: int) -> int:
+    """Run ``work()`` on ``threads`` threads at once (this one among them); return the sum of the results.
+
+    ``work`` must release the GIL (a ``nogil`` kernel) and share its work
+    through a counter of its own (:func:`~pfmap.montecarlo.backends.numba_kernels.atomics.fetch_add`).
+
+    Parameters
+    ----------
+    work : callable
+        ``work()`` releases the GIL.
+    threads : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> run_on_threads(lambda: 5, 3)
+    15
+    """
+    if threads == 1:
+        return int(work())
+    futures = [_pool(threads - 1).submit(work) for _ in range(threads - 1)]
+    total = int(work())
+    return total + sum(int(f.result()) for f in futures)
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    pool = _POOLS.get(size)
+    if pool is None:
+        pool = _POOLS[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="pfmap-numba")
+    return pool
+
+
 def numba_tables(layout, input_set, count, key, first, threads, stats, given=None) -> np.ndarray:
+    """Packed tables of networks ``first .. first+count-1`` of a chunk (or of ``given`` parameter rows), drawn,
+    evaluated and certified by the fast path on ``threads`` threads.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+        The architecture's layout.
+    input_set : pfmap.InputSet
+        The inputs.
+    count, first : int
+        The networks.
+    key : numpy.uint64
+        The chunk's key.
+    threads : int or None
+        Threads (default: all of numba's).
+    stats : dict or None
+        Gets ``fallback_inputs`` added.
+    given : numpy.ndarray, optional
+        float32 canonical rows to evaluate instead of drawing.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(count, words)`` uint64.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> numba_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 2, np.uint64(1), 0, 1, None).shape
+    (2, 1)
+    """
     X64, X32, xmask, xmax, cube, kappa = fast_path_inputs(layout, input_set)
     rows = X64.shape[0]
     plan = DrawPlan(layout.scales, layout.positions)
     out = np.empty((count, n_words(rows)), dtype=np.uint64)
     if count == 0:
         return out
-    previous = numba.get_num_threads()
-    if threads is not None:
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    previous_chunk = numba.set_parallel_chunksize(1)
-    try:
-        # many small blocks, handed out dynamically: on a shared machine a thread that gets less CPU takes fewer
-        blocks = min(count, max(4 * numba.get_num_threads(), -(-count // _NETWORKS_PER_BLOCK)))
-        fallbacks = np.zeros(blocks, dtype=np.int64)
-        kernels.sample_batch(np.uint64(key), np.int64(first), np.int64(count), plan.scales, plan.scales32,
-                             plan.positions, plan.blocks, layout.gaussian, layout.buffer_size, layout.spec, X32, xmask,
-                             X64, xmax, cube, layout.act, kappa, layout.max_width, out, fallbacks,
-                             given if given is not None else np.zeros((0, 0), dtype=np.float32))
-    finally:
-        numba.set_parallel_chunksize(previous_chunk)
-        numba.set_num_threads(previous)
+    threads = numba_threads(threads)
+    # many small blocks, handed out dynamically: on a shared machine a thread that gets less CPU takes fewer
+    per = -(-count // min(count, max(4 * threads, -(-count // _NETWORKS_PER_BLOCK))))
+    next_block = np.zeros(1, dtype=np.int64)
+    given = given if given is not None else np.zeros((0, 0), dtype=np.float32)
+    args = (np.uint64(key), np.int64(first), np.int64(count), np.int64(per), next_block, plan.scales, plan.scales32,
+            plan.positions, plan.blocks, layout.gaussian, layout.buffer_size, layout.spec, X32, xmask, X64, xmax,
+            cube, layout.act, kappa, layout.max_width, out, given)
+    fallbacks = run_on_threads(lambda: kernels.sample_blocks(*args), threads)
     if stats is not None:
-        stats["fallback_inputs"] = stats.get("fallback_inputs", 0) + int(fallbacks.sum())
+        stats["fallback_inputs"] = stats.get("fallback_inputs", 0) + fallbacks
     return out
 
 
@@ -110,6 +225,15 @@ def layout_tables(arch, input_set, count: int, key, first: int, device: str = "c
                   stats=None) -> np.ndarray:
     """Registry entry: tables of ``count`` networks of a chunk, drawn and evaluated by the fast path.
 
+    Parameters
+    ----------
+    arch, input_set, count, key, first, device, threads, stats
+        As :func:`pfmap.montecarlo.backends.registry.sample_tables` passes them.
+
+    Returns
+    -------
+    numpy.ndarray
+
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
@@ -121,6 +245,17 @@ def layout_tables(arch, input_set, count: int, key, first: int, device: str = "c
 
 def layout_forward(arch, input_set, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
     """Registry entry: tables of given float32 canonical rows.
+
+    Parameters
+    ----------
+    arch, input_set
+    params : numpy.ndarray
+        float32 canonical rows.
+    threads, stats
+
+    Returns
+    -------
+    numpy.ndarray
 
     Examples
     --------

@@ -9,10 +9,34 @@ from pfmap.inputs import InputSet
 from pfmap.truthtable import n_words, pack_bits
 
 from pfmap.montecarlo.backends.layout import NetworkLayout
-from pfmap.montecarlo.rng import draw_parameters
+from pfmap.montecarlo.draws import draw_parameters
 
 
 def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, first: int) -> np.ndarray:
+    """Packed tables of networks ``first .. first+count-1`` of a chunk: the shared stream, float64 forward passes.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+        The architecture's layout.
+    input_set : pfmap.InputSet
+        The inputs.
+    count, first : int
+        The networks.
+    key : numpy.uint64
+        The chunk's key.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(count, words)`` uint64.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> numpy_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 3, np.uint64(1), 0).shape
+    (3, 1)
+    """
     rows = input_set.size
     per_network = rows * max(layout.sizes) * 8 * 3
     batch = max(1, min(count, (64 << 20) // per_network))
@@ -25,7 +49,26 @@ def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, fi
 
 
 def numpy_forward(layout: NetworkLayout, input_set: InputSet, params: np.ndarray) -> np.ndarray:
-    """The float64 reference forward pass of canonical parameter rows; packed tables."""
+    """The float64 reference forward pass of canonical parameter rows; packed tables.
+
+    Parameters
+    ----------
+    layout : NetworkLayout
+    input_set : pfmap.InputSet
+    params : numpy.ndarray
+        Canonical rows (float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Packed tables.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> numpy_forward(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), np.array([[1.0, 1.0, -1.5]])).tolist()
+    [[8]]
+    """
     h = np.asarray(input_set.points, dtype=np.float64)
     layers = list(layout.split(params))
     for index, (W, b) in enumerate(layers):
@@ -37,6 +80,24 @@ def numpy_forward(layout: NetworkLayout, input_set: InputSet, params: np.ndarray
 
 
 def activation_numpy(z, act):
+    """The hidden activation ``act`` (an :data:`pfmap.architectures.ACTIVATION_CODES` value) of ``z``, in numpy.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activations.
+    act : int
+        The activation's code.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> activation_numpy(np.array([-1.0, 2.0]), ACT_RELU).tolist()
+    [0.0, 2.0]
+    """
     if act == ACT_RELU:
         return np.maximum(z, 0.0)
     if act == ACT_TANH:
@@ -51,6 +112,15 @@ def layout_tables(arch, input_set: InputSet, count: int, key, first: int, device
                   stats=None) -> np.ndarray:
     """Registry entry: tables of ``count`` networks of a chunk (``device``, ``threads``, ``stats`` unused).
 
+    Parameters
+    ----------
+    arch, input_set, count, key, first, device, threads, stats
+        As the registry passes them.
+
+    Returns
+    -------
+    numpy.ndarray
+
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
@@ -62,6 +132,18 @@ def layout_tables(arch, input_set: InputSet, count: int, key, first: int, device
 
 def layout_forward(arch, input_set: InputSet, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
     """Registry entry: tables of given float32 canonical rows, in float64.
+
+    Parameters
+    ----------
+    arch, input_set
+    params : numpy.ndarray
+        float32 canonical rows.
+    threads, stats
+        Unused.
+
+    Returns
+    -------
+    numpy.ndarray
 
     Examples
     --------

@@ -25,7 +25,13 @@ from pfmap.montecarlo.rng import chunk_key
 
 @dataclass(frozen=True)
 class Backend:
-    """One registered backend: where its two entry points live and which devices it runs on."""
+    """One registered backend: where its two entry points live and which devices it runs on.
+
+    Examples
+    --------
+    >>> REGISTRY["numba"].devices, callable(REGISTRY["numpy"].load("tables"))
+    (('cpu',), True)
+    """
 
     name: str
     module: str
@@ -35,7 +41,17 @@ class Backend:
     deterministic_with: str  # the backend whose rows it reproduces exactly (itself, or numpy's stream)
 
     def load(self, which: str):
-        """The callable ``which`` (``"tables"`` or ``"forward"``), importing the backend's module on first use."""
+        """The callable ``which`` (``"tables"`` or ``"forward"``), importing the backend's module on first use.
+
+        Parameters
+        ----------
+        which : str
+            ``tables`` or ``forward``.
+
+        Returns
+        -------
+        callable
+        """
         return getattr(importlib.import_module(self.module), getattr(self, which))
 
 

@@ -27,6 +27,22 @@ TORCH_BLOCK = 1 << 14
 
 
 def import_torch():
+    """torch, or a one-line :class:`pfmap.errors.PfmapError` saying how to install it.
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    PfmapError
+        Without torch.
+
+    Examples
+    --------
+    >>> import_torch().__name__
+    'torch'
+    """
     try:
         import torch
     except ImportError:
@@ -35,7 +51,27 @@ def import_torch():
 
 
 def torch_device(device: str):
-    """A ``torch.device`` for ``"cpu"`` or ``"cuda[:k]"``, refusing CUDA when no GPU is visible."""
+    """A ``torch.device`` for ``"cpu"`` or ``"cuda[:k]"``, refusing CUDA when no GPU is visible.
+
+    Parameters
+    ----------
+    device : str
+        ``cpu`` or ``cuda[:k]``.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    PfmapError
+        For an unknown device, or CUDA without a visible GPU.
+
+    Examples
+    --------
+    >>> str(torch_device("cpu"))
+    'cpu'
+    """
     torch = import_torch()
     name = str(device).strip().lower()
     if name.startswith("cuda"):
@@ -56,7 +92,30 @@ def _block_seed(key, block: int) -> int:
 
 def torch_tables(arch, input_set, count: int, key, first: int, device: str = "cpu", threads=None,
                  stats=None) -> np.ndarray:
-    """Packed truth tables of networks ``first .. first+count-1`` of a chunk, drawn and evaluated by torch."""
+    """Packed truth tables of networks ``first .. first+count-1`` of a chunk, drawn and evaluated by torch.
+
+    Parameters
+    ----------
+    arch, input_set
+    count, first : int
+        The networks.
+    key : numpy.uint64
+        The chunk's key.
+    device : str
+    threads, stats
+        Unused.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(count, words)`` uint64.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> torch_tables(Perceptron(2), InputSet.cube(2), 3, np.uint64(1), 0).shape
+    (3, 1)
+    """
     torch = import_torch()
     dev = torch_device(device)
     layout = NetworkLayout.of(arch)
@@ -76,7 +135,26 @@ def torch_tables(arch, input_set, count: int, key, first: int, device: str = "cp
 
 
 def forward_parameters(arch, input_set, params, threads=None, stats=None) -> np.ndarray:
-    """Packed tables of given canonical float32 parameter rows, evaluated by torch on the CPU."""
+    """Packed tables of given canonical float32 parameter rows, evaluated by torch on the CPU.
+
+    Parameters
+    ----------
+    arch, input_set
+    params : numpy.ndarray
+        float32 canonical rows.
+    threads, stats
+        Unused.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron, InputSet
+    >>> forward_parameters(Perceptron(2), InputSet.cube(2), np.array([[1, 1, -1.5]], dtype=np.float32)).tolist()
+    [[8]]
+    """
     torch = import_torch()
     layout = NetworkLayout.of(arch)
     X = torch.as_tensor(np.asarray(input_set.points, dtype=np.float32))
@@ -126,7 +204,24 @@ def _activation(torch, z, act):
 
 
 def pack_on_device(torch, bits) -> np.ndarray:
-    """Pack a ``(B, m)`` bool tensor into ``(B, ceil(m/64))`` uint64 words (bit ``j`` = column ``j``)."""
+    """Pack a ``(B, m)`` bool tensor into ``(B, ceil(m/64))`` uint64 words (bit ``j`` = column ``j``).
+
+    Parameters
+    ----------
+    torch : module
+    bits : torch.Tensor
+        ``(B, m)`` bool.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> torch = import_torch()
+    >>> pack_on_device(torch, torch.tensor([[False, False, False, True]])).tolist()
+    [[8]]
+    """
     batch, m = bits.shape
     words = n_words(m)
     padded = torch.zeros((batch, words * 64), dtype=torch.int64, device=bits.device)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from pfmap.architectures import architecture_from_dict
@@ -20,6 +22,16 @@ BATCH = 1 << 16  # networks per call of the sampler; a multiple of the torch blo
 def chunk_networks(config: dict, chunk: int) -> int:
     """How many networks chunk ``chunk`` of a run holds (the last may be short).
 
+    Parameters
+    ----------
+    config : dict
+        The run's manifest.
+    chunk : int
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> chunk_networks({"chunk_size": 4, "samples": 10}, 2)
@@ -29,8 +41,35 @@ def chunk_networks(config: dict, chunk: int) -> int:
 
 
 def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device: str = "cpu",
-                threads: int | None = None, on_batch=None, stats: dict | None = None) -> TableCounter:
+                threads: int | None = None, on_batch=None, stats: dict | None = None,
+                counter: TableCounter | None = None) -> TableCounter:
     """Sample chunk ``chunk`` of a run and count its tables; ``on_batch(networks)`` after each batch.
+
+    While the sampler's threads compute a batch, the previous one is counted
+    on a thread of its own (the counter releases the GIL), so counting costs
+    next to no wall time when there is a core to spare.
+
+    Parameters
+    ----------
+    arch, input_set : the run's architecture and :class:`pfmap.InputSet`
+    config : dict
+        The run's manifest.
+    chunk : int
+        Which chunk.
+    backend, device : str
+        Where the networks are computed.
+    threads : int, optional
+        numba threads (1: everything on this thread).
+    on_batch : callable, optional
+        Called with the number of networks of each finished batch.
+    stats : dict, optional
+        Fast-path counters.
+    counter : TableCounter, optional
+        Count into this one (default: a new counter for the chunk).
+
+    Returns
+    -------
+    TableCounter
 
     Examples
     --------
@@ -42,20 +81,50 @@ def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device:
     """
     key = chunk_key(config["seed"], chunk)
     networks = chunk_networks(config, chunk)
-    counter = TableCounter(config["words"])
-    for start in range(0, networks, BATCH):
-        size = min(BATCH, networks - start)
-        tables = sample_tables(arch, size, seed=key, inputs=input_set, backend=backend, first=start, device=device,
-                               threads=threads, stats=stats)
-        counter.add(tables)
-        if on_batch is not None:
-            on_batch(size)
+    counter = TableCounter(config["words"]) if counter is None else counter
+    overlap = threads != 1 and networks > BATCH
+    adder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pfmap-count") if overlap else None
+    pending = None
+    try:
+        for start in range(0, networks, BATCH):
+            size = min(BATCH, networks - start)
+            tables = sample_tables(arch, size, seed=key, inputs=input_set, backend=backend, first=start,
+                                   device=device, threads=threads, stats=stats)
+            if pending is not None:
+                pending.result()
+            if adder is None:
+                counter.add(tables)
+            else:
+                pending = adder.submit(counter.add, tables)
+            if on_batch is not None:
+                on_batch(size)
+        if pending is not None:
+            pending.result()
+    finally:
+        if adder is not None:
+            adder.shutdown(wait=True)
     return counter
 
 
 def chunk_task(arch_dict: dict, points: np.ndarray, encoding, config: dict, backend: str, device: str,
                chunk: int) -> tuple[np.ndarray, np.ndarray]:
     """Run one chunk in a worker process with one thread; return its ``(keys, counts)``.
+
+    Parameters
+    ----------
+    arch_dict : dict
+        The architecture (``to_dict``).
+    points : numpy.ndarray
+        The inputs.
+    encoding : str or None
+    config : dict
+    backend, device : str
+    chunk : int
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(keys, counts)``.
 
     Examples
     --------
@@ -74,6 +143,16 @@ def chunk_task(arch_dict: dict, points: np.ndarray, encoding, config: dict, back
 def chunk_columns(keys: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
     """A counted chunk as the columns of its file: ``w0, w1, ...`` (uint64 words) and ``count``.
 
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        ``(rows, words)`` uint64.
+    counts : numpy.ndarray
+
+    Returns
+    -------
+    dict of numpy.ndarray
+
     Examples
     --------
     >>> sorted(chunk_columns(np.zeros((2, 2), dtype=np.uint64), np.array([1, 1])))
@@ -87,6 +166,16 @@ def chunk_columns(keys: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]
 def columns_to_counts(columns: dict[str, np.ndarray], words: int) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`chunk_columns`.
 
+    Parameters
+    ----------
+    columns : dict of numpy.ndarray
+    words : int
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(keys, counts)``.
+
     Examples
     --------
     >>> keys, counts = columns_to_counts(chunk_columns(np.ones((1, 1), dtype=np.uint64), np.array([3])), 1)
@@ -99,6 +188,16 @@ def columns_to_counts(columns: dict[str, np.ndarray], words: int) -> tuple[np.nd
 
 def chunk_checker(config: dict):
     """A check for :meth:`pfmap.runfolder.RunFolder.finished`: a stored chunk counts exactly its networks.
+
+    Parameters
+    ----------
+    config : dict
+        The run's manifest.
+
+    Returns
+    -------
+    callable
+        ``check(columns, meta)``: None, or what is wrong.
 
     Examples
     --------

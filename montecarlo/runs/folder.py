@@ -22,7 +22,7 @@ from pfmap.runfolder import RunFolder
 from pfmap.tables import read_table
 
 from pfmap.montecarlo.runs.chunks import chunk_checker, chunk_columns, columns_to_counts
-from pfmap.montecarlo.runs.manifest import IDENTITY
+from pfmap.montecarlo.runs.manifest import IDENTITY, available_memory
 
 TABLE = "table.parquet"
 
@@ -38,7 +38,7 @@ class SamplingFolder(RunFolder):
     >>> _, _, cfg = prepare(Perceptron(2), 10, 0, None, None, "cpu", None)
     >>> with SamplingFolder(tempfile.mkdtemp() + "/run", cfg) as folder:
     ...     folder.write_counts(0, np.array([[8]], dtype=np.uint64), np.array([10]))
-    ...     folder.finished_counts()[0][1].tolist()
+    ...     dict(folder.finished_counts())[0][1].tolist()
     [10]
     """
 
@@ -49,13 +49,11 @@ class SamplingFolder(RunFolder):
         """Store a finished chunk's counted tables."""
         self.write_chunk(chunk, chunk_columns(keys, counts), {"networks": int(np.sum(counts))})
 
-    def finished_counts(self, report=None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """``{chunk: (keys, counts)}`` of every finished chunk that verifies (the others are moved aside)."""
-        check = chunk_checker(self.config)
-        done = {}
-        for k in self.finished(check, report):
-            done[k] = columns_to_counts(self.read_chunk(k, check), self.config["words"])
-        return done
+    def finished_counts(self, report=None):
+        """Yield ``(chunk, (keys, counts))`` for every finished chunk that verifies, reading each file once
+        (the others are moved aside and reported)."""
+        for k, columns in self.iter_finished(chunk_checker(self.config), report):
+            yield k, columns_to_counts(columns, self.config["words"])
 
     @property
     def table_path(self) -> Path:
@@ -63,7 +61,7 @@ class SamplingFolder(RunFolder):
         return self.path / TABLE
 
 
-def load_run(path, top: int | None = None):
+def load_run(path, top: int | None = None, *, columns=None):
     """The volume table of a finished run folder (``DIR/table.parquet``) as a DataFrame.
 
     Parameters
@@ -74,6 +72,8 @@ def load_run(path, top: int | None = None):
         Only the ``top`` most probable functions (the table is stored in that
         order), read batch by batch: a 10^8-sample table can hold tens of
         millions of rows.
+    columns : list of str, optional
+        Only these columns (``function`` always comes too).
 
     Returns
     -------
@@ -83,7 +83,8 @@ def load_run(path, top: int | None = None):
     Raises
     ------
     PfmapError
-        If the folder has no finished table.
+        If the folder has no finished table, or the whole table (without ``top``) would not fit in the memory
+        available (the message says how much of it would).
 
     Examples
     --------
@@ -94,8 +95,8 @@ def load_run(path, top: int | None = None):
     >>> df = sample(Perceptron(2), 1000, out=folder)
     >>> load_run(folder)["count"].tolist() == df["count"].tolist()
     True
-    >>> load_run(folder, top=2)["function"].tolist() == df["function"][:2].tolist()
-    True
+    >>> load_run(folder, top=2, columns=["count"]).columns.tolist()
+    ['function', 'count']
 
     References
     ----------
@@ -104,4 +105,49 @@ def load_run(path, top: int | None = None):
     table = Path(path) / TABLE
     if not table.is_file():
         raise PfmapError(f"{path} has no {TABLE} yet; rerun the same sampling command to finish it")
-    return read_table(table, top=top)
+    if top is None:
+        need, rows = table_memory(table, columns)
+        available = available_memory()
+        if need > available // 2:
+            fit = max(1, int(rows * (available // 2) / max(need, 1)))
+            raise PfmapError(f"the table of {path} has {rows:,} rows, about {need / 2**30:.3g} GiB in memory, more "
+                             f"than half of the {available / 2**30:.3g} GiB available: read its head with top= (about "
+                             f"{fit:,} rows fit) or only some columns with columns=")
+    return read_table(table, top=top, columns=columns)
+
+
+def table_memory(path, columns=None) -> tuple[int, int]:
+    """``(bytes, rows)``: about how much memory the DataFrame of a Parquet volume table takes, from its metadata.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A Parquet volume table.
+    columns : list of str, optional
+        Only these columns.
+
+    Returns
+    -------
+    tuple of int
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pfmap import Perceptron
+    >>> from pfmap.montecarlo import sample_to_folder
+    >>> folder = tempfile.mkdtemp() + "/run"
+    >>> _ = sample_to_folder(Perceptron(2), 1000, folder)
+    >>> table_memory(Path(folder) / TABLE)[1]
+    14
+    """
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path)
+    rows = handle.metadata.num_rows
+    names = handle.schema_arrow.names if columns is None else ["function"] + [c for c in columns if c != "function"]
+    length = 0
+    if rows:
+        first = next(handle.iter_batches(batch_size=1, columns=["function"]))
+        length = len(first.column(0)[0].as_py())
+    per_row = sum(length + 8 if name == "function" else 8 for name in names)
+    return 2 * per_row * rows, rows  # Arrow's buffers, then pandas' columns

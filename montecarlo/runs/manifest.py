@@ -28,10 +28,21 @@ DEFAULT_CHUNK_SIZE = 1 << 20
 RUN_FORMAT = "pfmap-montecarlo-run/1"
 IDENTITY = ("architecture", "inputs", "seed", "samples", "chunk_size", "stream")
 MAX_CUBE_SAMPLING_N = 10
+MAX_CHUNKS = 10**6  # chunk files of one run folder (chunk-000000 .. chunk-999999)
+# threshold functions of n inputs with a bias, n = 1..9 (OEIS A000609): at most this many distinct perceptron tables
+THRESHOLD_FUNCTIONS = (4, 14, 104, 1882, 94572, 15028134, 8378070864, 17561539552946, 144130531453121108)
 
 
 def describe_inputs(input_set: InputSet) -> dict:
     """JSON description of an input set: the cube by name, explicit points by shape and SHA-256.
+
+    Parameters
+    ----------
+    input_set : pfmap.InputSet
+
+    Returns
+    -------
+    dict
 
     Examples
     --------
@@ -47,6 +58,15 @@ def describe_inputs(input_set: InputSet) -> dict:
 def stream_name(backend: str, device: str) -> str:
     """The name of the random stream a backend draws from (numpy and numba share one).
 
+    Parameters
+    ----------
+    backend : str
+    device : str
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> stream_name("numba", "cpu") == stream_name("numpy", "cpu"), stream_name("torch", "cuda")
@@ -59,6 +79,17 @@ def stream_name(backend: str, device: str) -> str:
 
 def run_config(arch, input_set: InputSet, seed: int, samples: int, chunk_size: int, backend: str, device: str) -> dict:
     """The manifest of a run (the :data:`IDENTITY` keys decide whether an existing folder is the same run).
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+    input_set : pfmap.InputSet
+    seed, samples, chunk_size : int
+    backend, device : str
+
+    Returns
+    -------
+    dict
 
     Examples
     --------
@@ -83,13 +114,174 @@ def run_config(arch, input_set: InputSet, seed: int, samples: int, chunk_size: i
     }
 
 
-def prepare(arch, samples, seed, inputs, backend, device, chunk_size) -> tuple[InputSet, str, dict]:
+def available_memory() -> int:
+    """Bytes of memory available to this process now (``psutil``), the budget of :func:`check_limits`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> available_memory() > 0
+    True
+    """
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def counting_bytes(distinct: int, words: int) -> int:
+    """Peak bytes to count ``distinct`` functions of ``words`` words and to sort and write their table.
+
+    The streaming counter keeps at most half its slots full and doubles, so
+    its peak is the old and the new table together while it grows; the table
+    needs its rows, their order and the sort's scratch (about 10 words per row).
+
+    Parameters
+    ----------
+    distinct : int
+        Distinct functions.
+    words : int
+        uint64 words per truth table.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> round(counting_bytes(10**8, 2) / 2**30, 1)    # a 10^8-sample 7-40-40-1 run if every net were distinct
+    11.2
+    """
+    slot = 8 * (words + 1)
+    capacity = 1 << max(4, (2 * int(distinct) - 1).bit_length())
+    return max(slot * (capacity + capacity // 2), int(distinct) * (slot + 8 * words + 80))
+
+
+def network_bytes(arch, input_set: InputSet, threads: int) -> int:
+    """Bytes of scratch the fast path needs to evaluate one network per thread, and a batch of tables.
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+    input_set : pfmap.InputSet
+    threads : int
+        Networks evaluated at once.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> network_bytes(MLP(7, (40, 40)), InputSet.cube(7), 2) < 10**7
+    True
+    """
+    sizes = list(arch.layer_sizes)
+    padded = [-(-w // 8) * 8 for w in sizes]  # the fast path pads every layer to whole 8-lane vectors
+    buffer = sum(fan_in * out + out + 8 for fan_in, out in zip(padded[:-1], padded[1:]))
+    rows, widest = input_set.size + 1, max(padded)
+    per_thread = 4 * (buffer + (2 * rows + input_set.n + 8) * widest) + 16 * rows + 16 * widest
+    return threads * per_thread + (1 << 16) * 8 * n_words(input_set.size)
+
+
+def check_limits(arch, input_set: InputSet, samples: int, chunk_size: int, threads: int | None = None,
+                 memory: int | None = None) -> None:
+    """Refuse, before any work, a run that cannot fit: too many chunks, networks too large, or more distinct
+    functions than this machine could count.
+
+    The distinct functions of a run are at most its networks, and at most the
+    functions the architecture can realise on its inputs (``2^m`` on ``m``
+    inputs; the threshold functions for a perceptron on the cube).
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
+    samples, chunk_size : int
+        The run's size.
+    threads : int, optional
+        Threads that evaluate networks at once (default: the CPU count).
+    memory : int, optional
+        The byte budget (default: :func:`available_memory`).
+
+    Raises
+    ------
+    PfmapError
+        Naming ``samples``, ``chunk_size`` or ``arch`` and saying what would fit.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**6, 2**20)
+    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**15, 2**20, memory=24 * 2**30)
+    Traceback (most recent call last):
+    ...
+    pfmap.errors.PfmapError: samples must be at most 1.05e+12 with chunk_size=1,048,576 (a run has at most 1,000,000 chunks); got 1e+15, 953,674,317 chunks: ask for fewer, or pass a larger chunk_size=
+    """
+    import os
+
+    chunks = -(-samples // chunk_size)
+    if chunks > MAX_CHUNKS:
+        raise PfmapError(f"samples must be at most {MAX_CHUNKS * chunk_size:.3g} with chunk_size={chunk_size:,} (a run "
+                         f"has at most {MAX_CHUNKS:,} chunks); got {samples:.3g}, {chunks:,} chunks: ask for fewer, or "
+                         f"pass a larger chunk_size=")
+    memory = available_memory() if memory is None else int(memory)
+    threads = int(threads or os.cpu_count() or 1)
+    need = network_bytes(arch, input_set, threads)
+    if need > memory // 2:
+        shape = "-".join(str(s) for s in arch.layer_sizes)
+        raise PfmapError(f"widths must be narrower: a {shape} net has {arch.n_parameters:,} parameters, and evaluating "
+                         f"one network on each of {threads} threads needs about {need / 2**30:.3g} GiB, more than half "
+                         f"of the {memory / 2**30:.3g} GiB available")
+    words = n_words(input_set.size)
+    possible = 2 ** input_set.size
+    if input_set.is_cube and arch.is_perceptron and input_set.n <= len(THRESHOLD_FUNCTIONS):
+        possible = THRESHOLD_FUNCTIONS[input_set.n - 1]
+    distinct = min(samples, possible)
+    if counting_bytes(distinct, words) + need > memory:
+        low, high = 1, distinct  # the largest run that fits, by bisection
+        while high - low > max(1, low // 100):
+            mid = (low + high) // 2
+            low, high = (mid, high) if counting_bytes(mid, words) + need <= memory else (low, mid)
+        fit = low
+        raise PfmapError(f"samples must be at most about {fit:.2g} on this machine: {samples:.3g} networks may draw up "
+                         f"to {distinct:.3g} distinct functions of {input_set.size} inputs, about "
+                         f"{counting_bytes(distinct, words) / 2**30:.3g} GiB to count, and "
+                         f"{memory / 2**30:.3g} GiB are available")
+
+
+def prepare(arch, samples, seed, inputs, backend, device, chunk_size, *, threads: int | None = None
+            ) -> tuple[InputSet, str, dict]:
     """Validate a sampling request and return ``(input_set, backend, config)``.
 
     Raises
     ------
     PfmapError
-        For a bad count, seed, backend, device or input set (one line naming the parameter).
+        For a bad count, seed, backend, device or input set (one line naming the parameter), or a run that
+        cannot fit (:func:`check_limits`).
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+    samples : int or str
+    seed : int
+    inputs : None, str, array or pfmap.InputSet
+    backend : str or None
+    device : str
+    chunk_size : int or None
+        Default 2^20.
+    threads : int, optional
+        For the memory check (default: the CPU count).
+
+    Returns
+    -------
+    tuple
+        ``(input_set, backend, config)``.
 
     Examples
     --------
@@ -106,6 +298,7 @@ def prepare(arch, samples, seed, inputs, backend, device, chunk_size) -> tuple[I
     if input_set.is_cube and input_set.n > MAX_CUBE_SAMPLING_N:
         raise PfmapError(f"sampling on the Boolean cube goes up to n = {MAX_CUBE_SAMPLING_N} "
                          f"({1 << MAX_CUBE_SAMPLING_N} inputs); got n = {input_set.n}")
+    check_limits(arch, input_set, samples, chunk_size, threads)
     if backend == "torch":
         from pfmap.montecarlo.backends.torch_backend import torch_device
 

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..errors import PfmapError
-from .options import parse_count
+from ..tables import FORMATS
+from .options import DeferredHelp, parse_count, validate_output
 
 
 def register(subparsers) -> None:
-    from ..complexity import MEASURES
+    """Add ``pfmap bias`` (building the parser imports no measure code: their names are listed lazily).
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers(); register(sub); sorted(sub.choices)
+    ['bias']
+    """
+    from .complexity import measure_names
 
     p = subparsers.add_parser(
         "bias", help="correlate log P with complexity measures, fit log2 P <= -a*K + b, rank the measures",
@@ -21,7 +35,8 @@ def register(subparsers) -> None:
     p.add_argument("--plots", default=None, metavar="DIR",
                    help="write logp_vs_<measure>.png and p_vs_rank.png into this folder")
     p.add_argument("--measures", default=None, metavar="LIST",
-                   help=f"comma-separated subset of: {', '.join(MEASURES)}, n_conditions (default: all)")
+                   help=DeferredHelp(lambda: f"comma-separated subset of: {', '.join(measure_names())}, "
+                                             f"n_conditions (default: all)"))
     p.add_argument("--min-count", default="1", metavar="K",
                    help="sampled tables: drop functions seen fewer than K times (their P is at the sampling "
                         "floor); default 1 keeps all")
@@ -29,27 +44,61 @@ def register(subparsers) -> None:
                    help="bins of the measure for the upper envelope (default 20)")
     p.add_argument("--compression", default="zlib", choices=("zlib", "lzma"),
                    help="compressor for compressed_length when it has to be computed (default zlib)")
+    p.add_argument("--format", default=None, metavar="|".join(FORMATS),
+                   help="format of the ranking table written to --out (default: from its extension)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="also write the ranking table here (.csv, .md, .json, .parquet, .tex)")
     p.set_defaults(handler=run_bias)
 
 
 def run_bias(args) -> int:
-    from ..bias import bias_analysis, plot_bias
-    from ..tables import read_table, write_table
+    """Run ``pfmap bias``: check the table and the options, analyse, print the summary, write plots and ranking.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Raises
+    ------
+    PfmapError
+        For a bad table or option.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pfmap.cli import build_parser
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("function,probability\\n0000,0.5\\n0001,0.3\\n0111,0.2\\n")
+    >>> run_bias(build_parser().parse_args(["bias", p, "--measures", "entropy"]))  # doctest: +ELLIPSIS
+    functions analysed: 3 ...
+    0
+    """
+    from ..tables import check_volume_table, read_table, write_table
     from .complexity import parse_measures
 
+    fmt = validate_output(args) if args.out else None
+    min_count = parse_count(args.min_count, "--min-count")
+    bins = parse_count(args.bins, "--bins")
     df = read_table(args.table)
+    check_volume_table(df, args.table, probabilities=True)
+    if args.plots and Path(args.plots).exists() and not Path(args.plots).is_dir():
+        raise PfmapError(f"--plots {args.plots} is a file; give a folder for the plots")
+    from ..bias import bias_analysis, plot_bias
+
     measures = parse_measures(args.measures)
     if measures and "n_conditions" in measures and "n_conditions" not in df.columns:
         raise PfmapError("the table has no n_conditions column; add it with 'pfmap complexity --conditions always'")
-    report = bias_analysis(df, measures, min_count=parse_count(args.min_count, "--min-count"),
-                           bins=parse_count(args.bins, "--bins"), compression=args.compression)
+    report = bias_analysis(df, measures, min_count=min_count, bins=bins, compression=args.compression)
     sys.stdout.write(report.summary())
     if args.plots:
         paths = plot_bias(report, args.plots)
         print(f"wrote {len(paths)} plots to {args.plots}", file=sys.stderr)
     if args.out:
-        write_table(report.ranking, args.out)
+        write_table(report.ranking, args.out, fmt)
         print(f"wrote the ranking of {len(report.ranking)} measures to {args.out}", file=sys.stderr)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import PfmapError
-from .options import add_output_options, emit_table
+from .options import DeferredHelp, add_output_options, emit_table, validate_output
 
 CONDITIONS_CHOICES = ("auto", "always", "never")
 AUTO_CONDITIONS_MAX_N = 4  # geometry enumerates these arrangements in seconds
@@ -13,8 +13,18 @@ ALWAYS_CONDITIONS_MAX_N = 5  # ~10 minutes on 2 cores (REFERENCES.md)
 
 
 def register(subparsers) -> None:
-    from ..complexity import MEASURES
+    """Add ``pfmap complexity`` (building the parser imports no measure code: their names are listed lazily).
 
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers(); register(sub); sorted(sub.choices)
+    ['complexity']
+    """
     p = subparsers.add_parser(
         "complexity", help="add complexity measures (k_lz, entropy, formula size, ...) to a volume table",
         description="Add complexity columns to any volume table, exact or sampled; the table needs only a "
@@ -23,7 +33,8 @@ def register(subparsers) -> None:
                     "5 <= n <= 10.")
     p.add_argument("table", metavar="TABLE", help="volume table (.csv, .parquet or .json)")
     p.add_argument("--measures", default=None, metavar="LIST",
-                   help=f"comma-separated subset of: {', '.join(MEASURES)} (default: all)")
+                   help=DeferredHelp(lambda: f"comma-separated subset of: {', '.join(measure_names())} "
+                                             f"(default: all)"))
     p.add_argument("--compression", default="zlib", choices=("zlib", "lzma"),
                    help="compressor for compressed_length (default zlib)")
     p.add_argument("--conditions", default="auto", choices=CONDITIONS_CHOICES,
@@ -35,8 +46,41 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_complexity)
 
 
+def measure_names() -> tuple[str, ...]:
+    """The names of the complexity measures (imports :mod:`pfmap.complexity` when first called).
+
+    Examples
+    --------
+    >>> "k_lz" in measure_names()
+    True
+    """
+    from ..complexity import MEASURES
+
+    return tuple(MEASURES)
+
+
 def parse_measures(text):
-    """``None`` or a list of measure names from ``"k_lz,entropy"``."""
+    """``None`` or a list of measure names from ``"k_lz,entropy"``.
+
+    Raises
+    ------
+    PfmapError
+        For an unknown or empty list.
+
+    Parameters
+    ----------
+    text : str or None
+        ``--measures``.
+
+    Returns
+    -------
+    list of str or None
+
+    Examples
+    --------
+    >>> parse_measures("k_lz, entropy"), parse_measures(None)
+    (['k_lz', 'entropy'], None)
+    """
     from ..complexity import MEASURES
 
     if text is None:
@@ -51,11 +95,43 @@ def parse_measures(text):
 
 
 def run_complexity(args) -> int:
-    from ..complexity import add_complexity_columns
-    from ..tables import read_table, table_format
+    """Run ``pfmap complexity``: read and check the table, add the measures, write it (CSV in, CSV out).
 
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Raises
+    ------
+    PfmapError
+        For a bad table or option.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pfmap.cli import build_parser
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("function,probability\\n0001,0.5\\n0111,0.5\\n")
+    >>> run_complexity(build_parser().parse_args(["complexity", p, "--measures", "entropy", "--conditions", "never"]))
+    function,probability,entropy
+    0001,0.5,0.8112781244591328
+    0111,0.5,0.8112781244591328
+    0
+    """
+    from ..tables import check_volume_table, read_table, table_format
+
+    if args.format is not None or args.out is not None:
+        validate_output(args)
     df = read_table(args.table)
+    check_volume_table(df, args.table)
     measures = parse_measures(args.measures)
+    from ..complexity import add_complexity_columns
+
     computed = None if measures is None else [m for m in measures if m != "n_conditions"]
     out = add_complexity_columns(df, computed, args.compression, overwrite=args.overwrite)
     out = fill_n_conditions(out, args.conditions)
@@ -80,6 +156,28 @@ def fill_n_conditions(df, mode: str = "auto"):
     architecture; functions that are not threshold functions get NaN.
     Tables whose metadata names a prior without bias (another arrangement),
     or of lengths other than one ``2**n``, are left alone.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table with ``function``.
+    mode : str
+        ``auto``, ``always`` or ``never``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    PfmapError
+        With ``always``, when the table does not qualify.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fill_n_conditions(pd.DataFrame({"function": ["0001", "0110"]}))["n_conditions"].tolist()
+    [3.0, <NA>]
     """
     import numpy as np
 

@@ -6,22 +6,48 @@ import importlib
 import importlib.util
 import sys
 
+from ..tables import FORMATS
 from .options import (OneLineParser, add_encoding_option, add_output_options, add_prior_options,
                       encoding_from_args, parse_count, parse_n, prior_from_args, validate_output)
 
-CROSSVAL_FORMATS = ("md", "csv", "json", "parquet")
+CROSSVAL_FORMATS = FORMATS
 
 
 def add_sampling_options(parser) -> None:
+    """``--samples --seed --backend --alpha --quiet`` of both crossval commands.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser(); add_sampling_options(p)
+    >>> p.parse_args([]).alpha
+    '1e-3'
+    """
     parser.add_argument("--samples", default="1e5", help="networks to sample (default 1e5; 1e6 and 1e8 accepted)")
     parser.add_argument("--seed", default="0", help="random seed (default 0)")
     parser.add_argument("--backend", default=None, help="numpy, numba (default) or torch")
-    parser.add_argument("--alpha", type=float, default=1e-3,
-                        help="significance level of the chi-square and Bonferroni z tests (default 1e-3)")
+    parser.add_argument("--alpha", default="1e-3",
+                        help="significance level of the chi-square and Bonferroni z tests, in (0, 1) (default 1e-3)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def register(subparsers) -> None:
+    """Add ``pfmap crossval perceptron|mlp``.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers(); register(sub); sorted(sub.choices)
+    ['crossval']
+    """
     cv = subparsers.add_parser("crossval", help="compare sampled and exact tables",
                                description="Sample with the montecarlo engine and compare with the exact geometry "
                                            "table: z-score per function, chi-square test, functions outside their "
@@ -40,24 +66,63 @@ def register(subparsers) -> None:
 
 
 def seed_from_args(args) -> int:
-    from ..errors import PfmapError
+    """The validated ``--seed``; also checks ``--alpha`` (both crossval commands call it before any work).
 
-    try:
-        seed = int(str(args.seed))
-    except ValueError:
-        raise PfmapError(f"--seed must be a whole number >= 0; got {args.seed!r}") from None
-    if seed < 0:
-        raise PfmapError(f"--seed must be a whole number >= 0; got {seed}")
-    return seed
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``seed`` and ``alpha`` (replaced by its float).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    PfmapError
+        For a bad seed, or an alpha outside (0, 1).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> seed_from_args(argparse.Namespace(seed="4", alpha="0.01"))
+    4
+    """
+    from ..validation import check_probability
+    from .options import whole_number
+
+    args.alpha = check_probability(args.alpha, "--alpha")
+    return whole_number(args.seed, "--seed", 0)
 
 
 def report_crossval(report, args) -> int:
-    """Print the per-function table (or write it to --out) and the summary; status 0 on PASS."""
+    """Print the per-function table (or write it to --out) and the summary; status 0 on PASS.
+
+    Parameters
+    ----------
+    report : pfmap.crossval.CrossvalReport
+    args : argparse.Namespace
+        With ``out`` and ``format``.
+
+    Returns
+    -------
+    int
+        0 on PASS, 1 on FAIL.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from pfmap.cli import build_parser
+    >>> args = build_parser().parse_args(["crossval", "perceptron", "--n", "1", "--samples", "2000", "--quiet"])
+    >>> run_perceptron(args)  # doctest: +ELLIPSIS
+    | function ...
+    0
+    """
     from ..tables import write_table
 
     table = report.table
     if args.out is not None:
-        write_table(table, args.out, args.format)
+        write_table(table, args.out, validate_output(args, CROSSVAL_FORMATS))
         print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
     else:
         shown = table.head(40)
@@ -70,6 +135,25 @@ def report_crossval(report, args) -> int:
 
 
 def run_perceptron(args) -> int:
+    """Run ``pfmap crossval perceptron``; exit status 0 on PASS, 1 on FAIL.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 on PASS, 1 on FAIL.
+
+    Examples
+    --------
+    >>> from pfmap.cli import build_parser
+    >>> run_perceptron(build_parser().parse_args(["crossval", "perceptron", "--n", "1", "--samples", "2000",
+    ...                                           "--quiet", "--format", "csv"]))  # doctest: +ELLIPSIS
+    function,...
+    0
+    """
     from ..crossval import crossval_perceptron
 
     n = parse_n(args.n)

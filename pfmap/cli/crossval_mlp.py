@@ -25,7 +25,8 @@ def register(kinds) -> None:
     add_encoding_option(p)
     add_sampling_options(p)
     p.add_argument("--rb-samples", default=None,
-                   help="hidden-parameter draws of the Rao-Blackwell estimate (relu/tanh; default 2e5)")
+                   help="hidden-parameter draws of the Rao-Blackwell estimate (relu/tanh; default as for "
+                        "`pfmap table mlp`)")
     add_output_options(p, CROSSVAL_FORMATS)
     p.set_defaults(handler=run_mlp)
 
@@ -50,8 +51,20 @@ def run_mlp(args) -> int:
     else:
         check_rao_blackwell(arch)
         rb_samples = None if args.rb_samples is None else parse_count(args.rb_samples, "--rb-samples")
-    from ..crossval import crossval_mlp
+    progress = False if args.quiet else "auto"
+    if network_method(arch) == "exact":
+        from ..crossval import crossval_mlp
 
-    report = crossval_mlp(arch, encoding, samples=samples, seed=seed, backend=args.backend,
-                          progress=not args.quiet, alpha=args.alpha, rb_samples=rb_samples)
-    return report_crossval(report, args)
+        report = crossval_mlp(arch, encoding, samples=samples, seed=seed, backend=args.backend,
+                              progress=progress, alpha=args.alpha)
+        return report_crossval(report, args)
+    # the two stages of pfmap.crossval.crossval_mlp, each with its progress bar: plain sampling, then the
+    # Rao-Blackwell estimate (seeded with seed + 1, independent of the sample)
+    from pfmap.geometry.networks import network_table
+    from pfmap.montecarlo import sample
+
+    from ..crossval import compare_tables
+
+    sampled = sample(arch, samples, seed=seed, inputs=encoding, backend=args.backend, progress=progress)
+    estimate = network_table(arch, encoding, samples=rb_samples, seed=seed + 1, progress=progress)
+    return report_crossval(compare_tables(estimate, sampled, samples=samples, alpha=args.alpha), args)

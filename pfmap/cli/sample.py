@@ -1,4 +1,10 @@
-"""``pfmap sample perceptron|mlp``: the Monte Carlo volume table (montecarlo engine)."""
+"""``pfmap sample perceptron|mlp``: the Monte Carlo volume table (montecarlo engine).
+
+The table goes to stdout, to one file (``--out t.csv``: the format from the
+extension or ``--format``), or into a resumable run folder (``--out DIR``:
+``DIR/table.parquet``, and ``DIR/table.<format>`` with ``--format``); every
+way is written in batches, never holding all truth-table strings at once.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,29 @@ import sys
 from pathlib import Path
 
 from ..errors import PfmapError
-from ..tables import table_format, write_table
-from .options import (OneLineParser, add_encoding_option, add_prior_options, encoding_from_args, parse_count,
-                      parse_n, prior_from_args)
+from ..tables import EXTENSIONS, FORMATS, table_format
+from .options import (OneLineParser, add_encoding_option, add_prior_options, check_writable_file, encoding_from_args,
+                      parse_count, parse_n, parse_widths, prior_from_args, whole_number)
 
-SAMPLE_FORMATS = ("md", "csv", "json", "parquet")
+SAMPLE_FORMATS = FORMATS
 
 
 def register(subparsers) -> None:
+    """Add ``pfmap sample`` and its two architectures to the command line.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``pfmap`` parser's subcommands.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['sample']
+    """
     sample = subparsers.add_parser("sample", help="sampled volume table of every function seen (Monte Carlo)",
                                    description="Draw random networks from the prior, evaluate them on every input "
                                                "and count the functions: probability, count and a 95% Wilson "
@@ -49,56 +70,125 @@ def _common(p) -> None:
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--format", default=None, metavar="|".join(SAMPLE_FORMATS),
-                   help="table format (default md on stdout; with --out also written into DIR)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="run folder: manifest, finished chunks and table.parquet; rerunning resumes")
+                   help="table format (default: md on stdout, the extension of --out FILE; with --out DIR also "
+                        "written into DIR as table.<format>)")
+    p.add_argument("--out", default=None, metavar="FILE|DIR",
+                   help="a table file (.md, .csv, .tex, .json, .parquet), or a run folder (an existing folder or a "
+                        "name without extension): manifest, finished chunks and table.parquet; rerunning resumes")
 
 
-def _whole(text, name, minimum):
-    try:
-        value = int(str(text))
-    except ValueError:
-        raise PfmapError(f"{name} must be a whole number >= {minimum}; got {text!r}") from None
-    if value < minimum:
-        raise PfmapError(f"{name} must be a whole number >= {minimum}; got {text!r}")
-    return value
+def output_target(out, fmt: str | None) -> tuple[str, str]:
+    """Where ``--out`` sends the table: ``("stdout" | "file" | "folder", format)``, checked before any work.
+
+    Parameters
+    ----------
+    out : str or None
+        ``--out``.
+    fmt : str or None
+        ``--format``.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    PfmapError
+        For an unknown format, Parquet on stdout, an extension that names no format, or a file that cannot be
+        written.
+
+    Examples
+    --------
+    >>> output_target(None, "csv"), output_target("t.json", None)[1], output_target("run", None)
+    (('stdout', 'csv'), 'json', ('folder', 'md'))
+    """
+    chosen = table_format(None, fmt)  # validates --format; md when absent
+    if out is None:
+        if chosen == "parquet":
+            raise PfmapError("parquet is a binary format: give --out FILE.parquet, or --out DIR for a run folder")
+        return "stdout", chosen
+    path = Path(out)
+    if path.is_dir() or (not path.exists() and path.suffix == ""):
+        return "folder", chosen
+    if path.exists() and not path.is_file():
+        raise PfmapError(f"--out {out} is neither a file nor a folder; give a table file or a run folder")
+    if fmt is None and path.is_file() and path.suffix.lower() not in EXTENSIONS:
+        raise PfmapError(f"--out {out} is a file, not a run folder or a table file (.md, .csv, .tex, .json, "
+                         f".parquet); give a run folder (new, empty, or an earlier run's) or a table file")
+    if fmt is None and path.suffix.lower() not in EXTENSIONS:
+        raise PfmapError(f"--out {out}: {path.suffix!r} is not a table extension (.md, .csv, .tex, .json, .parquet) "
+                         f"and {out} is not a folder; name a new run folder without an extension, or add --format")
+    check_writable_file(out)
+    return "file", table_format(out, fmt, parameter="out")
+
+
+class _TextStream:
+    """A binary ``write`` onto a text stream (stdout replaced by a StringIO, as in tests)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, data) -> int:
+        return self.stream.write(bytes(data).decode("utf-8"))
+
+
+def _binary_stdout():
+    buffer = getattr(sys.stdout, "buffer", None)
+    return buffer if buffer is not None else _TextStream(sys.stdout)
 
 
 def run_sample(args) -> int:
+    """Run ``pfmap sample``: validate every option, sample, write the table; return the exit status.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from pfmap.cli import build_parser
+    >>> run_sample(build_parser().parse_args(["sample", "perceptron", "--n", "1", "--samples", "10", "--quiet",
+    ...                                       "--format", "csv"]))
+    function,probability,count,ci_low,ci_high
+    ...
+    0
+    """
     from ..architectures import MLP, Perceptron
 
     n = parse_n(args.n)
     prior = prior_from_args(args)
     encoding = encoding_from_args(args)
-    samples = parse_count(args.samples)
-    seed = _whole(args.seed, "--seed", 0)
+    samples = parse_count(args.samples, "--samples")
+    seed = whole_number(args.seed, "--seed", 0)
     chunk_size = None if args.chunk_size is None else parse_count(args.chunk_size, "--chunk-size")
-    workers = None if args.workers is None else _whole(args.workers, "--workers", 1)
-    fmt = table_format(None, args.format)
-    if fmt not in SAMPLE_FORMATS:
-        raise PfmapError(f"format {fmt!r} is not offered here; use one of {', '.join(SAMPLE_FORMATS)}")
-    if fmt == "parquet" and args.out is None:
-        raise PfmapError("parquet is a binary format: give --out DIR (the run folder gets table.parquet)")
-    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise PfmapError(f"--out {args.out} is a file; give a run folder (new, empty, or an earlier run's)")
-    arch = MLP(n, args.widths, args.activation, prior) if args.mlp else Perceptron(n, prior)
-    from pfmap.montecarlo import sample, sample_to_folder
+    workers = None if args.workers is None else whole_number(args.workers, "--workers", 1)
+    target, fmt = output_target(args.out, args.format)
+    widths = parse_widths(args.widths) if args.mlp else ()
+    arch = MLP(n, widths, args.activation, prior) if args.mlp else Perceptron(n, prior)
+    from pfmap.montecarlo import sample_to_file, sample_to_folder
 
     run = dict(seed=seed, inputs=encoding, backend=args.backend, device=args.device, chunk_size=chunk_size,
                workers=workers, dask=args.dask, scheduler=args.scheduler, progress=False if args.quiet else "auto")
-    if args.out is not None and (args.format is None or fmt == "parquet"):
-        # only the run folder's table: written in batches, never all truth-table strings at once
-        rows = sample_to_folder(arch, samples, args.out, **run)
-        print(f"wrote {rows} rows to {Path(args.out) / 'table.parquet'} (run folder {args.out})", file=sys.stderr)
+    if target == "stdout":
+        sys.stdout.flush()
+        sample_to_file(arch, samples, stream=_binary_stdout(), fmt=fmt, **run)
+        sys.stdout.flush()
         return 0
-    df = sample(arch, samples, out=args.out, **run)
-    if args.out is None:
-        sys.stdout.write(write_table(df, None, fmt))
+    if target == "file":
+        rows = sample_to_file(arch, samples, args.out, fmt=fmt, **run)
+        print(f"wrote {rows} rows to {args.out}", file=sys.stderr)
         return 0
+    formats = ("parquet",) if args.format is None else ("parquet", fmt)
+    rows = sample_to_folder(arch, samples, args.out, formats=formats, **run)
     written = [Path(args.out) / "table.parquet"]
     if args.format is not None and fmt != "parquet":
-        extra = Path(args.out) / f"table.{fmt}"
-        write_table(df, extra, fmt)
-        written.append(extra)
-    print(f"wrote {len(df)} rows to {', '.join(str(w) for w in written)} (run folder {args.out})", file=sys.stderr)
+        written.append(Path(args.out) / f"table.{'tex' if fmt == 'latex' else fmt}")
+    print(f"wrote {rows} rows to {', '.join(str(w) for w in written)} (run folder {args.out})", file=sys.stderr)
     return 0

@@ -25,12 +25,14 @@ def register(kinds) -> None:
     add_prior_options(p)
     add_encoding_option(p)
     r = p.add_argument_group("Rao-Blackwell estimate (relu, tanh, linear)")
-    r.add_argument("--samples", default=None, help="hidden-parameter draws (default 2e5; 1e3 for 3 hidden features)")
+    r.add_argument("--samples", default=None,
+                   help="hidden-parameter draws (default 2e5; 4194304 = 2^22 for 3 hidden features with a bias)")
     r.add_argument("--seed", default="0", help="random seed >= 0 (default 0)")
     r.add_argument("--confidence", default="0.95", help="confidence level of the intervals (default 0.95)")
     r.add_argument("--workers", default="1", help="threads (default 1; the result does not depend on it)")
     r.add_argument("--sampler", default="rqmc", choices=["rqmc", "mc"],
                    help="hidden parameters from scrambled Sobol replicates (rqmc, default) or independent draws (mc)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
     add_output_options(p, TABLE_FORMATS)
     p.set_defaults(handler=run_mlp)
 
@@ -78,6 +80,7 @@ def run_mlp(args) -> int:
         except ValueError:
             raise PfmapError(f"--confidence must be a number between 0 and 1; got {args.confidence!r}") from None
         df = network_table(arch, encoding, samples=samples, seed=_whole(args.seed, "--seed", 0),
-                           confidence=confidence, workers=_whole(args.workers, "--workers", 1), sampler=args.sampler)
+                           confidence=confidence, workers=_whole(args.workers, "--workers", 1), sampler=args.sampler,
+                           progress=False if args.quiet else "auto")
     emit_table(df, args, TABLE_FORMATS)
     return 0

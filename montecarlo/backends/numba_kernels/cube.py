@@ -14,20 +14,34 @@ Algorithms, 2nd ed., §3.1 (the rounding bounds).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from pfmap.montecarlo.jit import njit
 
 from pfmap.architectures import ACT_RELU
 from pfmap.montecarlo.backends.numba_kernels.layers import BLOCK
 from pfmap.montecarlo.backends.numba_kernels.simd import add8, bcast8, fma8, load8, max8, mul8, positive_mask8, splat8, step8, store8, zero8
 
 
-@numba.njit(cache=True)
+@njit()
 def uses_linear_units(cube, act, depth):
     """Whether :func:`forward_network` folds the affine part of first-layer units into per-input tables.
 
     On the cube with relu and two hidden layers (the second fused with the
     output), see :func:`linear_units`.  The error coefficients depend on it.
+
+    Parameters
+    ----------
+    cube : bool
+        Inputs are {0,1}^n.
+    act : int
+        The activation's code.
+    depth : int
+        Layers of weights.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -37,13 +51,29 @@ def uses_linear_units(cube, act, depth):
     return cube and act == ACT_RELU and depth == 3
 
 
-@numba.njit(cache=True)
+@njit()
 def fold_signs(n, P, woff0, wstride0, boff0, signs):
     """-1 for the first-layer units positive at the cube's centre (active on about half of ``{0,1}^n`` or more).
 
     Any choice of units gives the same sums (see :func:`linear_units`); this
     one keeps each unit nonzero on at most about half of the inputs.  Padding
     units are 0 at the centre and keep +1.
+
+    Parameters
+    ----------
+    n, P, woff0, wstride0, boff0
+        Inputs, parameters and the first layer's offsets.
+    signs
+        float32 output, one per unit.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(4, (9, 5), "relu")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     half, one, minus_two = splat8(np.float32(0.5)), splat8(np.float32(1.0)), splat8(np.float32(-2.0))
     for q in range(0, wstride0, 8):
@@ -54,7 +84,7 @@ def fold_signs(n, P, woff0, wstride0, boff0, signs):
         store8(signs, q, fma8(minus_two, step8(centre), one))
 
 
-@numba.njit(cache=True)
+@njit()
 def linear_units(n, P, woff0, wstride0, boff0, woff1, wstride1, boff1, signs, units, E):
     """Fold the first-layer units with ``signs = -1`` into per-input ends ``E`` of the second layer's sums.
 
@@ -79,6 +109,35 @@ def linear_units(n, P, woff0, wstride0, boff0, woff1, wstride1, boff1, signs, un
     doubles; :meth:`pfmap.montecarlo.backends.layout.NetworkLayout.error_coefficients`
     accounts for both.  The first layer's own error passes through as for
     relu: ``z + relu(-z_float32)`` is within it of ``relu(z)``.
+
+    Parameters
+    ----------
+    n, P
+        Inputs and parameters.
+    woff0, wstride0, boff0
+        The first layer's offsets.
+    woff1, wstride1, boff1
+        The second layer's.
+    signs
+        From :func:`fold_signs`.
+    units
+        int64 scratch.
+    E
+        The per-input tables (filled).
+
+    Returns
+    -------
+    tuple
+        ``(ends, zero_row)`` for :func:`pfmap.montecarlo.backends.numba_kernels.layers.dense_output`.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(5, (12, 7), "relu")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     count = 0
     for k in range(wstride0):
@@ -87,7 +146,7 @@ def linear_units(n, P, woff0, wstride0, boff0, woff1, wstride1, boff1, signs, un
             count += 1
     low_bits = (n - 1) // 2
     high_bits = n - 1 - low_bits
-    high = 0
+    high = np.int64(0)  # not a literal: the two dense_output calls then share one compiled signature
     low = high + (1 << high_bits) * wstride1
     moff = low + (1 << low_bits) * wstride1
     coff = moff + n * wstride1
@@ -132,12 +191,13 @@ def linear_units(n, P, woff0, wstride0, boff0, woff1, wstride1, boff1, signs, un
                 store8(E, r + 32, c4)
     # the high table starts from c and takes features 0..high_bits-1; the low table starts from zeros and
     # takes the features after them, up to n-2; feature n-1 is the odd inputs' M_{n-1}
-    cube_first_layer(high_bits, E, moff, wstride1, coff, E[high:], E, units, False, signs)
-    cube_first_layer(low_bits, E, moff + high_bits * wstride1, wstride1, zoff, E[low:], E, units, False, signs)
+    cube_first_layer(high_bits, E, moff, wstride1, coff, E[high:], E, units, np.bool_(False), signs)
+    cube_first_layer(low_bits, E, moff + high_bits * wstride1, wstride1, zoff, E[low:], E, units, np.bool_(False),
+                     signs)
     return (wstride1, high, low, low_bits, moff + (n - 1) * wstride1), zoff
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always")
 def _starting_sums(P, b, bias):
     """Zeros for a row of ``M``; the second layer's biases for ``c``."""
     if bias:
@@ -145,7 +205,7 @@ def _starting_sums(P, b, bias):
     return zero8(), zero8(), zero8(), zero8(), zero8()
 
 
-@numba.njit(cache=True)
+@njit()
 def cube_first_layer(n, P, woff, wstride, boff, Z, H, masks, relu, signs):
     """Pre-activations ``Z`` of the first layer on ``{0,1}^n`` (MSB first) by one add per input and unit.
 
@@ -155,6 +215,28 @@ def cube_first_layer(n, P, woff, wstride, boff, Z, H, masks, relu, signs):
     for the units of :func:`linear_units`) and its nonzero patterns go to
     ``masks`` in the same pass (as :func:`pfmap.montecarlo.backends.numba_kernels.layers._activate_rows` would), and ``Z``
     keeps only the rows that later rows start from.
+
+    Parameters
+    ----------
+    n, P, woff, wstride, boff
+        Inputs, parameters and the layer's offsets.
+    Z, H
+        Pre-activations and activations (filled).
+    masks
+        Nonzero-unit masks (filled).
+    relu : bool
+        Apply relu with ``signs``.
+    signs
+        Per-unit +1/-1.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "relu")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     blocks = wstride // BLOCK
     zero = zero8()
@@ -206,8 +288,29 @@ def cube_first_layer(n, P, woff, wstride, boff, Z, H, masks, relu, signs):
                                                         | (positive_mask8(z4) << 32))
 
 
-@numba.njit(cache=True)
+@njit()
 def cube_perceptron(n, P, woff, c, zout):
+    """A perceptron's outputs ``zout[j] = c + w . x_j`` on ``{0,1}^n`` (MSB first): one add per input.
+
+    Parameters
+    ----------
+    n : int
+        Inputs.
+    P : numpy.ndarray
+        The parameter buffer (float32).
+    woff : int
+        Where the weights start.
+    c : float
+        The bias.
+    zout : numpy.ndarray
+        float32 outputs (filled, ``2**n`` of them).
+
+    Examples
+    --------
+    >>> z = np.zeros(4, dtype=np.float32)
+    >>> cube_perceptron(2, np.array([1.0, 2.0], dtype=np.float32), 0, np.float32(-1.5), z); z.tolist()
+    [-1.5, 0.5, -0.5, 1.5]
+    """
     zout[0] = c
     for t in range(n):
         bit = 1 << t

@@ -48,20 +48,22 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from pfmap.montecarlo.jit import njit
 
 from pfmap.montecarlo.backends.numba_kernels.cube import cube_first_layer, cube_perceptron, fold_signs, linear_units, uses_linear_units
 from pfmap.architectures import ACT_LINEAR, ACT_RELU, ACT_STEP, ACT_TANH
 from pfmap.montecarlo.backends.numba_kernels.layers import (BLOCK, activate_rows, dense_layer, dense_output,
                      magnitude)
-from pfmap.montecarlo.rng import draw_network, draw_scratch
+from pfmap.montecarlo.backends.numba_kernels.atomics import fetch_add
+from pfmap.montecarlo.draws import draw_network, draw_scratch
 from pfmap.montecarlo.backends.numba_kernels.simd import abs8, below_mask8, fma8, hsum8, load8, positive_mask8, splat8, trailing_zeros, zero8
 
 _U64_ONE = np.uint64(1)
 
 
-@numba.njit(cache=True)
+@njit()
 def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A0, A1, T, zout, uncertain, rows,
                     units, zeros):
     """Float32 output pre-activations ``zout[:rows]`` of one network on all inputs; returns their error bound.
@@ -75,6 +77,40 @@ def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A
     ``uncertain`` flag is set, needs the float64 reference.  ``H0`` holds
     ``rows + n + 8`` rows; ``units`` is int64 scratch of
     :func:`pfmap.montecarlo.backends.numba_kernels.cube.linear_units`; ``zeros`` float32 zeros, at least 40.
+
+    Parameters
+    ----------
+    P, spec
+        The parameter buffer and its layer table.
+    X, xmask, xmax
+        Inputs, their nonzero masks and magnitudes.
+    cube : bool
+        Inputs are {0,1}^n.
+    act : int
+        The activation's code.
+    kappa
+        Error coefficients per layer.
+    H0, H1, M0, M1, A0, A1, T
+        Scratch.
+    zout, uncertain
+        Outputs (filled).
+    rows : int
+        Inputs.
+    units, zeros
+        Scratch.
+
+    Returns
+    -------
+    float
+        The error bound of every ``zout``.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> from pfmap.montecarlo.backends import float32_outputs
+    >>> z, bound = float32_outputs(Perceptron(2), np.array([[1.0, 1.0, -1.5]]))   # forward_network, one network
+    >>> z.tolist(), bool(bound[0] < 1e-5)
+    ([[-1.5, -0.5, -0.5, 0.5]], True)
     """
     depth = spec.shape[0]
     n = spec[0, 0]
@@ -106,10 +142,12 @@ def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A
                                                units, Hout)
                 # the pair kernel's sums start from zeros and the ends come last
                 dense_output(H, hstride, padded, P, woff, wstride, Hout, zero_row, Hout, ends, voff, c, masks,
-                              mstride, span, True, zout)
+                              mstride, span, np.bool_(True), zout)
             else:
-                dense_output(H, hstride, padded, P, woff, wstride, P, boff, zeros, (0, 0, 0, 0, 0), voff, c, masks,
-                              mstride, span, act == ACT_RELU, zout)
+                no_ends = np.int64(0)  # typed like linear_units' ends, so that dense_output compiles once
+                dense_output(H, hstride, padded, P, woff, wstride, P, boff, zeros,
+                              (no_ends, no_ends, no_ends, no_ends, no_ends), voff, c, masks, mstride, span,
+                              act == ACT_RELU, zout)
             Ain, Aout = Aout, Ain
             done = True
             break
@@ -121,10 +159,10 @@ def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A
                 for i in range(wstride):
                     T[i] = np.float32(1.0)
             # Hin is free at the first layer: it holds the pre-activations
-            cube_first_layer(n, P, woff, wstride, boff, Hin, Hout, Mout, True, T)
+            cube_first_layer(n, P, woff, wstride, boff, Hin, Hout, Mout, np.bool_(True), T)
         else:
             if layer == 0 and cube:
-                cube_first_layer(n, P, woff, wstride, boff, Hout, Hout, Mout, False, T)
+                cube_first_layer(n, P, woff, wstride, boff, Hout, Hout, Mout, np.bool_(False), T)
             else:
                 dense_layer(H, hstride, padded, P, woff, wstride, boff, Hout, masks, mstride, span)
             if act == ACT_STEP:
@@ -172,9 +210,33 @@ def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A
     return kappa[depth - 1] * (abs(np.float64(c)) + even + odd) * (1 + 1e-5) + 1e-30
 
 
-@numba.njit(cache=True)
+@njit()
 def reference_output(P, spec, x, act, h0, h1):
-    """Float64 output pre-activation of one network on one input ``x`` (the fallback)."""
+    """Float64 output pre-activation of one network on one input ``x`` (the fallback).
+
+    Parameters
+    ----------
+    P, spec
+        The parameter buffer and layer table.
+    x
+        One input (float64).
+    act : int
+    h0, h1
+        float64 scratch.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "tanh")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
+    """
     depth = spec.shape[0]
     n = spec[0, 0]
     for k in range(n):
@@ -201,7 +263,7 @@ def reference_output(P, spec, x, act, h0, h1):
     return s
 
 
-@numba.njit(cache=True)
+@njit()
 def _pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out_row):
     """Write the sign bits of ``zout[:rows]`` into ``out_row``, recomputing uncertain inputs in float64.
 
@@ -241,17 +303,39 @@ def _pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out_row
     return fallbacks
 
 
-@numba.njit(cache=True)
+@njit()
 def _linear_scratch(max_width):
     """``(units, zeros)`` for :func:`forward_network`."""
     return np.zeros(max_width, dtype=np.int64), np.zeros(max(max_width, BLOCK), dtype=np.float32)
 
 
-@numba.njit(cache=True)
+@njit()
 def float32_outputs(given, positions, buffer_size, spec, X, xmask, xmax, cube, act, kappa, max_width, rows):
     """Float32 output pre-activations ``(networks, rows)`` of given canonical parameters and their error bounds.
 
     The fast path's numbers before the sign is taken (for tests of the certified bound).
+
+    Parameters
+    ----------
+    given
+        float32 canonical rows.
+    positions, buffer_size, spec
+        The layout.
+    X, xmask, xmax, cube
+        The inputs.
+    act, kappa, max_width, rows
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(z, bounds)``.
+
+    Examples
+    --------
+    >>> from pfmap import Perceptron
+    >>> from pfmap.montecarlo.backends import float32_outputs
+    >>> float32_outputs(Perceptron(1), np.array([[2.0, -1.0]]))[0].tolist()
+    [[-1.0, 1.0]]
     """
     count = given.shape[0]
     z = np.empty((count, rows), dtype=np.float32)
@@ -279,36 +363,68 @@ def float32_outputs(given, positions, buffer_size, spec, X, xmask, xmax, cube, a
     return z, bounds
 
 
-@numba.njit(parallel=True, cache=True)
-def sample_batch(key, first, count, scales, scales32, positions, blocks, gaussian, buffer_size, spec, X, xmask, X64,
-                 xmax, cube, act, kappa, max_width, out, fallbacks, given):
+@njit(nogil=True)
+def sample_blocks(key, first, count, per, next_block, scales, scales32, positions, blocks, gaussian, buffer_size,
+                  spec, X, xmask, X64, xmax, cube, act, kappa, max_width, out, given):
     """Truth tables (packed uint64 rows of ``out``) of networks ``first .. first+count-1`` of a chunk.
 
-    With a non-empty ``given`` (count x P canonical float32 parameters) those
-    networks are evaluated instead of drawn.
+    Networks go in blocks of ``per``: each call (one per thread, the GIL
+    released) takes the next block from the shared counter ``next_block[0]``
+    until none is left, so the threads share the work dynamically and the
+    rows do not depend on which thread computed them.  With a non-empty
+    ``given`` (count x P canonical float32 parameters) those networks are
+    evaluated instead of drawn.  Returns the number of inputs this call
+    recomputed in float64.
+
+    Parameters
+    ----------
+    key, first, count
+        The chunk's key and the networks.
+    per, next_block
+        Networks per block; the shared block counter.
+    scales, scales32, positions, blocks, gaussian
+        The draw plan.
+    buffer_size, spec
+        The layout.
+    X, xmask, X64, xmax, cube
+        The inputs.
+    act, kappa, max_width
+    out
+        ``(count, words)`` uint64 tables (filled).
+    given
+        Parameter rows to evaluate, or an empty array.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo import sample_tables
+    >>> a = sample_tables(MLP(3, (5,)), 100, seed=2, threads=1)   # one call of sample_blocks
+    >>> bool(np.array_equal(a, sample_tables(MLP(3, (5,)), 100, seed=2, threads=2)))   # two, sharing the blocks
+    True
     """
     rows = X64.shape[0]
-    n_blocks = fallbacks.shape[0]
-    per = (count + n_blocks - 1) // n_blocks
-    for blk in numba.prange(n_blocks):
-        P = np.zeros(buffer_size, dtype=np.float32)
-        words, redo, spill = draw_scratch(blocks.shape[0])
-        padded_rows = rows + (rows & 1)
-        H0 = np.zeros((padded_rows + X64.shape[1] + 8) * max_width, dtype=np.float32)
-        H1 = np.zeros(padded_rows * max_width, dtype=np.float32)
-        mask_words = padded_rows * max(1, (max_width + BLOCK - 1) // BLOCK, (max_width + 63) // 64)
-        M0 = np.zeros(mask_words, dtype=np.int64)
-        M1 = np.zeros(mask_words, dtype=np.int64)
-        A0 = np.zeros(max_width, dtype=np.float32)
-        A1 = np.zeros(max_width, dtype=np.float32)
-        T = np.zeros(max_width, dtype=np.float32)
-        h0 = np.zeros(max_width, dtype=np.float64)
-        h1 = np.zeros(max_width, dtype=np.float64)
-        zout = np.zeros(padded_rows + 8, dtype=np.float32)
-        uncertain = np.zeros(rows, dtype=np.bool_)
-        units, zeros = _linear_scratch(max_width)
-        n_fallback = 0
-        for b in range(blk * per, min(count, (blk + 1) * per)):
+    P = np.zeros(buffer_size, dtype=np.float32)
+    words, redo, spill = draw_scratch(blocks.shape[0])
+    padded_rows = rows + (rows & 1)
+    H0 = np.zeros((padded_rows + X64.shape[1] + 8) * max_width, dtype=np.float32)
+    H1 = np.zeros(padded_rows * max_width, dtype=np.float32)
+    mask_words = padded_rows * max(1, (max_width + BLOCK - 1) // BLOCK, (max_width + 63) // 64)
+    M0 = np.zeros(mask_words, dtype=np.int64)
+    M1 = np.zeros(mask_words, dtype=np.int64)
+    A0 = np.zeros(max_width, dtype=np.float32)
+    A1 = np.zeros(max_width, dtype=np.float32)
+    T = np.zeros(max_width, dtype=np.float32)
+    h0 = np.zeros(max_width, dtype=np.float64)
+    h1 = np.zeros(max_width, dtype=np.float64)
+    zout = np.zeros(padded_rows + 8, dtype=np.float32)
+    uncertain = np.zeros(rows, dtype=np.bool_)
+    units, zeros = _linear_scratch(max_width)
+    n_fallback = 0
+    while True:
+        start = fetch_add(next_block, 0, 1) * per
+        if start >= count:
+            break
+        for b in range(start, min(count, start + per)):
             if given.shape[0]:
                 for p in range(positions.shape[0]):
                     P[positions[p]] = given[b, p]
@@ -317,4 +433,4 @@ def sample_batch(key, first, count, scales, scales32, positions, blocks, gaussia
             bound = forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A0, A1, T, zout,
                                     uncertain, rows, units, zeros)
             n_fallback += _pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out[b])
-        fallbacks[blk] = n_fallback
+    return n_fallback

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from pfmap.montecarlo.jit import njit
 
 from pfmap.architectures import ACT_LINEAR, ACT_RELU, ACT_STEP, ACT_TANH
 
@@ -26,7 +27,7 @@ from pfmap.montecarlo.backends.numba_kernels.simd import (abs8, add8, bcast8, be
 BLOCK = 40  # outputs per micro-kernel pass: five 8-lane accumulators per input, two inputs
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always")
 def _pair_block(H, r0, r1, P, wb, wstride, B, i0, masks, m0, m1, mstride, span):
     """``B[i0:i0+40] + H[r] @ W`` over one 40-wide block of outputs for rows ``r0`` and ``r1`` (ten accumulators).
 
@@ -68,9 +69,30 @@ def _pair_block(H, r0, r1, P, wb, wstride, B, i0, masks, m0, m1, mstride, span):
     return a0, a1, a2, a3, a4, c0, c1, c2, c3, c4
 
 
-@numba.njit(cache=True)
+@njit()
 def dense_layer(H, hstride, rows, P, woff, wstride, boff, Z, masks, mstride, span):
-    """``Z[j, :] = b + H[j, :] @ W`` for ``j < rows`` (rows even; ``Z`` has row stride ``wstride``)."""
+    """``Z[j, :] = b + H[j, :] @ W`` for ``j < rows`` (rows even; ``Z`` has row stride ``wstride``).
+
+    Parameters
+    ----------
+    H, hstride, rows
+        Input rows (flat float32), their stride and count.
+    P, woff, wstride, boff
+        The parameter buffer and the layer's offsets.
+    Z
+        Output pre-activations.
+    masks, mstride, span
+        Nonzero-unit masks of the input rows.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "tanh")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
+    """
     for o0 in range(0, wstride, BLOCK):
         for j in range(0, rows, 2):
             a0, a1, a2, a3, a4, c0, c1, c2, c3, c4 = _pair_block(
@@ -90,7 +112,7 @@ def dense_layer(H, hstride, rows, P, woff, wstride, boff, Z, masks, mstride, spa
             store8(Z, z1 + 32, c4)
 
 
-@numba.njit(cache=True)
+@njit()
 def dense_output(H, hstride, rows, P, woff, wstride, B, boff, E, ends, voff, c, masks, mstride, span, relu, zout):
     """``zout[j] = c + v . act(B[boff:] + H[j, :] @ W + end_j)``: the last hidden layer and the output unit at once.
 
@@ -100,6 +122,34 @@ def dense_output(H, hstride, rows, P, woff, wstride, B, boff, E, ends, voff, c, 
     j // 2``, plus ``E[odd]`` for odd ``j``; with the bias in ``B`` it is a
     row of zeros (``stride`` 0).  The hidden pre-activations stay in
     registers; ``act`` is relu or the identity.
+
+    Parameters
+    ----------
+    H, hstride, rows
+        Input rows, stride, count.
+    P, woff, wstride
+        Parameters and the last hidden layer's weights.
+    B, boff
+        Where its biases (or starting sums) are.
+    E, ends
+        Per-input end rows (:func:`pfmap.montecarlo.backends.numba_kernels.cube.linear_units`).
+    voff, c
+        The output unit's weights and bias.
+    masks, mstride, span
+        Nonzero-unit masks.
+    relu : bool
+        relu (else linear) hidden units.
+    zout
+        Output pre-activations, one per row.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "relu")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     stride, high, low, low_bits, odd = ends
     low_mask = (1 << low_bits) - 1
@@ -135,11 +185,33 @@ def dense_output(H, hstride, rows, P, woff, wstride, B, boff, E, ends, voff, c, 
             zout[j + 1] += hsum8(t)
 
 
-@numba.njit(cache=True)
+@njit()
 def activate_rows(Z, stride, rows, width, act, T, uncertain, masks):
     """Apply the activation in place and record each row's nonzero units, one 40-bit mask per 40-wide block.
 
     For step, rows with a pre-activation within ``T`` of 0 are flagged uncertain.
+
+    Parameters
+    ----------
+    Z, stride, rows, width
+        Pre-activations, row stride, rows, units.
+    act : int
+        The activation's code.
+    T
+        Per-unit thresholds (step: the certified band).
+    uncertain
+        Per-row flags (step).
+    masks
+        Nonzero-unit masks (filled).
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "step")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     blocks = stride // BLOCK
     if act == ACT_RELU:
@@ -177,13 +249,29 @@ def activate_rows(Z, stride, rows, width, act, T, uncertain, masks):
                 masks[j * blocks + blk] = (np.int64(1) << valid) - 1 if valid > 0 else 0
 
 
-@numba.njit(cache=True)
+@njit()
 def magnitude(P, woff, wstride, boff, K, Ain, Aout):
     """``Aout >= |b| + |W|^T Ain``, an upper bound despite float32 rounding (``wstride`` a multiple of 40).
 
     A float32 sum of ``K + 1`` non-negative terms is at least ``(1 - (K+1) u)``
     times the exact one (``u = 2**-24``), so multiplying by a float32 factor
     ``c >= (1 + (2K + 4) u) / (1 - u)`` covers it, the final rounding included.
+
+    Parameters
+    ----------
+    P, woff, wstride, boff, K
+        Parameters, the layer's offsets and fan-in.
+    Ain, Aout
+        Magnitude bounds below and (filled) above.
+
+    Examples
+    --------
+    >>> from pfmap import MLP
+    >>> from pfmap.montecarlo.backends import tables_from_parameters
+    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "linear")
+    >>> params = rng.normal(size=(4, arch.n_parameters))
+    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
+    True
     """
     inflate = splat8(np.float32(1.0 + (2 * K + 4) * 2.0**-24 + 2.0**-21))
     for o0 in range(0, wstride, BLOCK):

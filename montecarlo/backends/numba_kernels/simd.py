@@ -8,7 +8,7 @@ is the LLVM type ``<8 x float>``; the intrinsics below load, store, broadcast,
 fuse-multiply-add and compare such values.  On AVX2 machines a ``Vec8`` is one
 ``ymm`` register; elsewhere LLVM splits it into narrower registers, still
 correct.  :func:`normal_proposals8` is the eight-lane fast path of the
-ziggurat in :mod:`pfmap.montecarlo.rng`.
+ziggurat in :mod:`pfmap.montecarlo.ziggurat`.
 
 Examples
 --------
@@ -36,6 +36,14 @@ LANES = 8
 
 
 class Vec8Type(types.Type):
+    """numba's type of eight float32 lanes (LLVM ``<8 x float>``); :data:`vec8` is its one instance.
+
+    Examples
+    --------
+    >>> str(vec8)
+    'Vec8'
+    """
+
     def __init__(self):
         super().__init__(name="Vec8")
 
@@ -62,7 +70,28 @@ def _check_array(arr):
 
 @intrinsic
 def load8(typingctx, arr, offset):
-    """Eight consecutive float32 of a C-contiguous array, from flat index ``offset`` (unaligned)."""
+    """Eight consecutive float32 of a C-contiguous array, from flat index ``offset`` (unaligned).
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        C-contiguous float32.
+    offset : int
+        Flat index of the first lane.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return lane8(load8(x, 1), 7)
+    >>> float(f(np.arange(9, dtype=np.float32)))
+    8.0
+    """
     if not (_check_array(arr) and isinstance(offset, types.Integer)):
         return None
 
@@ -77,7 +106,30 @@ def load8(typingctx, arr, offset):
 
 @intrinsic
 def store8(typingctx, arr, offset, value):
-    """Store a ``Vec8`` at flat index ``offset`` of a C-contiguous float32 array."""
+    """Store a ``Vec8`` at flat index ``offset`` of a C-contiguous float32 array.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        C-contiguous float32.
+    offset : int
+        Flat index of the first lane.
+    value : Vec8
+        The lanes.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     store8(x, 0, splat8(2.0))
+    >>> x = np.zeros(8, dtype=np.float32); f(x); x.tolist()
+    [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+    """
     if not (_check_array(arr) and isinstance(offset, types.Integer) and value == vec8):
         return None
 
@@ -93,7 +145,28 @@ def store8(typingctx, arr, offset, value):
 
 @intrinsic
 def bcast8(typingctx, arr, offset):
-    """A ``Vec8`` with every lane equal to ``arr[offset]`` (one broadcast load, no negative-index wrap)."""
+    """A ``Vec8`` with every lane equal to ``arr[offset]`` (one broadcast load, no negative-index wrap).
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        C-contiguous float32.
+    offset : int
+        The element.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return hsum8(bcast8(x, 2))
+    >>> float(f(np.arange(4, dtype=np.float32)))
+    16.0
+    """
     if not (_check_array(arr) and isinstance(offset, types.Integer)):
         return None
 
@@ -109,7 +182,26 @@ def bcast8(typingctx, arr, offset):
 
 @intrinsic
 def splat8(typingctx, x):
-    """A ``Vec8`` with every lane equal to ``x`` (converted to float32)."""
+    """A ``Vec8`` with every lane equal to ``x`` (converted to float32).
+
+    Parameters
+    ----------
+    x : float or int
+        The value.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f():
+    ...     return hsum8(splat8(0.5))
+    >>> float(f())
+    4.0
+    """
     if not isinstance(x, (types.Float, types.Integer)):
         return None
 
@@ -156,7 +248,26 @@ max8 = _binary(_fmax)
 
 @intrinsic
 def fma8(typingctx, a, b, c):
-    """``a * b + c`` lane-wise with one rounding (``llvm.fma``)."""
+    """``a * b + c`` lane-wise with one rounding (``llvm.fma``).
+
+    Parameters
+    ----------
+    a, b, c : Vec8
+        The operands.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f():
+    ...     return lane8(fma8(splat8(3.0), splat8(2.0), splat8(1.0)), 0)
+    >>> float(f())
+    7.0
+    """
     if not (a == vec8 and b == vec8 and c == vec8):
         return None
 
@@ -168,7 +279,25 @@ def fma8(typingctx, a, b, c):
 
 @intrinsic
 def zero8(typingctx):
-    """The zero ``Vec8``."""
+    """The zero ``Vec8``.
+
+    Parameters
+    ----------
+    none
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f():
+    ...     return hsum8(zero8())
+    >>> float(f())
+    0.0
+    """
     def codegen(context, builder, sig, args):
         return ir.Constant(_LLVM_VEC, [0.0] * LANES)
 
@@ -177,7 +306,26 @@ def zero8(typingctx):
 
 @intrinsic
 def abs8(typingctx, a):
-    """Lane-wise ``|a|``."""
+    """Lane-wise ``|a|``.
+
+    Parameters
+    ----------
+    a : Vec8
+        The lanes.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f():
+    ...     return lane8(abs8(splat8(-1.5)), 3)
+    >>> float(f())
+    1.5
+    """
     if a != vec8:
         return None
 
@@ -189,7 +337,27 @@ def abs8(typingctx, a):
 
 @intrinsic
 def positive_mask8(typingctx, a):
-    """Bit ``l`` set iff lane ``l`` of ``a`` is > 0 (an int64 in 0..255)."""
+    """Bit ``l`` set iff lane ``l`` of ``a`` is > 0.
+
+    Parameters
+    ----------
+    a : Vec8
+        The lanes.
+
+    Returns
+    -------
+    int
+        In 0..255.
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return positive_mask8(load8(x, 0))
+    >>> int(f(np.array([1, -1, 0, 2, 0, 0, 0, 3], dtype=np.float32)))
+    137
+    """
     if a != vec8:
         return None
 
@@ -203,7 +371,27 @@ def positive_mask8(typingctx, a):
 
 @intrinsic
 def below_mask8(typingctx, a, b):
-    """Bit ``l`` set iff lane ``l`` of ``a`` is <= lane ``l`` of ``b`` (an int64 in 0..255)."""
+    """Bit ``l`` set iff lane ``l`` of ``a`` is <= lane ``l`` of ``b``.
+
+    Parameters
+    ----------
+    a, b : Vec8
+        The lanes.
+
+    Returns
+    -------
+    int
+        In 0..255.
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return below_mask8(load8(x, 0), splat8(1.0))
+    >>> int(f(np.array([1, 2, 0, 2, 2, 2, 2, 2], dtype=np.float32)))
+    5
+    """
     if not (a == vec8 and b == vec8):
         return None
 
@@ -217,7 +405,28 @@ def below_mask8(typingctx, a, b):
 
 @intrinsic
 def lane8(typingctx, a, index):
-    """Lane ``index`` of ``a`` as a float32."""
+    """Lane ``index`` of ``a`` as a float32.
+
+    Parameters
+    ----------
+    a : Vec8
+        The lanes.
+    index : int
+        0..7.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return lane8(load8(x, 0), 5)
+    >>> float(f(np.arange(8, dtype=np.float32)))
+    5.0
+    """
     if not (a == vec8 and isinstance(index, types.Integer)):
         return None
 
@@ -230,7 +439,26 @@ def lane8(typingctx, a, index):
 
 @intrinsic
 def hsum8(typingctx, a):
-    """Sum of the eight lanes of ``a`` (a float32), by halving shuffles."""
+    """Sum of the eight lanes of ``a`` (a float32), by halving shuffles.
+
+    Parameters
+    ----------
+    a : Vec8
+        The lanes.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return hsum8(load8(x, 0))
+    >>> float(f(np.arange(8, dtype=np.float32)))
+    28.0
+    """
     if a != vec8:
         return None
 
@@ -250,7 +478,26 @@ def hsum8(typingctx, a):
 
 @intrinsic
 def step8(typingctx, a):
-    """Lane-wise Heaviside step: 1.0 where ``a > 0``, else 0.0."""
+    """Lane-wise Heaviside step: 1.0 where ``a > 0``, else 0.0.
+
+    Parameters
+    ----------
+    a : Vec8
+        The lanes.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return hsum8(step8(load8(x, 0)))
+    >>> float(f(np.array([1, -1, 0, 2, 0, 0, 0, 3], dtype=np.float32)))
+    3.0
+    """
     if a != vec8:
         return None
 
@@ -263,7 +510,26 @@ def step8(typingctx, a):
 
 @intrinsic
 def trailing_zeros(typingctx, x):
-    """Index of the lowest set bit of a nonzero int64 (``llvm.cttz``: one ``tzcnt``)."""
+    """Index of the lowest set bit of a nonzero int64 (``llvm.cttz``: one ``tzcnt``).
+
+    Parameters
+    ----------
+    x : int
+        Nonzero.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def f(x):
+    ...     return trailing_zeros(x)
+    >>> int(f(np.int64(40)))
+    3
+    """
     if not isinstance(x, types.Integer):
         return None
 
@@ -302,16 +568,16 @@ def normal_proposals8(typingctx, words, q, table, scales, out, o):
     Examples
     --------
     >>> import numba, numpy as np
-    >>> from pfmap.montecarlo import rng
+    >>> from pfmap.montecarlo import draws, rng, ziggurat
     >>> @numba.njit
     ... def first_block(key, out):
     ...     words = np.empty(4, dtype=np.uint64)
-    ...     rng._stream_words(rng.stream_base(key, 0), 4, words)
-    ...     return normal_proposals8(words, 0, rng.FAST_TABLE, np.ones(8, dtype=np.float32), out, 0)
+    ...     rng.stream_words(rng.stream_base(key, 0), 4, words)
+    ...     return normal_proposals8(words, 0, ziggurat.FAST_TABLE, np.ones(8, dtype=np.float32), out, 0)
     >>> out = np.empty(8, dtype=np.float32)
     >>> redo = first_block(rng.chunk_key(1, 0), out)
     >>> done = [(redo >> lane) & 1 == 0 for lane in range(8)]
-    >>> bool(np.array_equal(out[done], rng.draw_parameters(rng.chunk_key(1, 0), 0, 1, np.ones(8), True)[0][done]))
+    >>> bool(np.array_equal(out[done], draws.draw_parameters(rng.chunk_key(1, 0), 0, 1, np.ones(8), True)[0][done]))
     True
 
     References

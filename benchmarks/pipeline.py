@@ -1,0 +1,176 @@
+"""The whole ``pfmap sample`` pipeline against its sampling kernel, measured in the same run.
+
+For the 7-40-40-1 ReLU net of ``pfmap sample mlp --n 7 --widths 40,40``
+(weights and biases N(0, 1), {0,1}^7), and each output way of the command
+line -- CSV to stdout, CSV to a file, Parquet to a file, a run folder --
+this prints:
+
+* the end-to-end rate: networks per second of the command itself, started
+  as a process (imports, kernel loading, sampling, counting, sorting,
+  writing; stdout goes to a file);
+* the kernel-only rate: networks per second of ``sample_tables`` (draw and
+  forward pass, tables left in memory), in this process, over the same
+  number of networks, timed right before the command;
+* their ratio (target >= 0.8);
+* the time of each phase, measured in this process on the same run: draw
+  (``draw_parameters`` alone), forward (the kernel minus the draw), count
+  (the streaming counter), table (sort, Wilson intervals) and write (the
+  batched writer of that format).
+
+On a machine shared with other work both rates vary; the kernel is timed
+just before each command so that both see the same load, and ``--rounds``
+repeats the pairs (the median ratio is printed).
+
+Run: python benchmarks/pipeline.py [--samples 2e6,1e7] [--rounds 1] [--ways csv-stdout,csv-file,parquet,folder]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from pfmap import MLP, GaussianPrior
+from pfmap.validation import parse_count
+
+ARCH = MLP(7, (40, 40), "relu", GaussianPrior())
+COMMAND = ["sample", "mlp", "--n", "7", "--widths", "40,40", "--seed", "1", "--quiet"]
+WAYS = {
+    "csv-stdout": lambda d: (["--format", "csv"], os.path.join(d, "stdout.csv")),
+    "csv-file": lambda d: (["--out", os.path.join(d, "t.csv")], None),
+    "parquet": lambda d: (["--out", os.path.join(d, "t.parquet")], None),
+    "folder": lambda d: (["--out", os.path.join(d, "run")], None),
+}
+
+
+def kernel_seconds(samples: int, seed: int = 1) -> float:
+    """Seconds of ``sample_tables`` (draw + forward, all threads) for ``samples`` networks, in batches of 2^16."""
+    from pfmap.montecarlo import chunk_key, sample_tables
+
+    sample_tables(ARCH, 1, seed=chunk_key(seed, 0))
+    t = time.perf_counter()
+    for first in range(0, samples, 1 << 16):
+        sample_tables(ARCH, min(1 << 16, samples - first), seed=chunk_key(seed, first >> 20), first=first & ((1 << 20) - 1))
+    return time.perf_counter() - t
+
+
+def command_seconds(samples: int, way: str, folder: str) -> float:
+    """Wall seconds of ``pfmap sample ...`` as a process, for one output way."""
+    extra, stdout_file = WAYS[way](folder)
+    args = [sys.executable, "-m", "pfmap", *COMMAND, "--samples", str(samples), *extra]
+    with open(stdout_file or os.devnull, "wb") as out:
+        t = time.perf_counter()
+        subprocess.run(args, stdout=out, stderr=subprocess.PIPE, check=True)
+        return time.perf_counter() - t
+
+
+def _draw_only():
+    """A numba loop that draws networks exactly as the fast path does (into its padded buffer), and nothing else."""
+    import numba
+
+    from pfmap.montecarlo.draws import draw_network, draw_scratch
+
+    @numba.njit(nogil=True)
+    def draw_range(key, first, count, scales, scales32, gaussian, positions, blocks, buffer_size):
+        P = np.zeros(buffer_size, dtype=np.float32)
+        words, redo, spill = draw_scratch(blocks.shape[0])
+        total = 0.0
+        for b in range(count):
+            draw_network(key, first + b, scales, scales32, gaussian, positions, blocks, P, words, redo, spill)
+            total += P[0]
+        return total
+
+    return draw_range
+
+
+def phases(samples: int, fmt: str, folder: str) -> dict:
+    """Seconds of each phase of the same run, measured here one after the other (all threads where the run uses
+    them: the draw is timed on one thread and divided by the number of threads)."""
+    import numba
+
+    from pfmap.montecarlo import TableCounter, VolumeRows, chunk_key, sample_tables, write_volume
+    from pfmap.montecarlo.backends import NetworkLayout
+    from pfmap.montecarlo.draws import DrawPlan
+
+    layout = NetworkLayout.of(ARCH)
+    plan = DrawPlan(layout.scales, layout.positions)
+    draw_range = _draw_only()
+    draw_range(np.uint64(1), 0, 1, plan.scales, plan.scales32, layout.gaussian, plan.positions, plan.blocks,
+               layout.buffer_size)
+    out = {"draw": 0.0, "kernel": 0.0, "count": 0.0}
+    counter = TableCounter(2)
+    threads = numba.config.NUMBA_NUM_THREADS
+    for first in range(0, samples, 1 << 16):
+        size, key, start = min(1 << 16, samples - first), chunk_key(1, first >> 20), first & ((1 << 20) - 1)
+        if first % (1 << 18) == 0:  # a quarter of the batches, scaled: the draw alone on one thread
+            t = time.perf_counter()
+            draw_range(key, start, size, plan.scales, plan.scales32, layout.gaussian, plan.positions, plan.blocks,
+                       layout.buffer_size)
+            out["draw"] += 4 * (time.perf_counter() - t) / threads
+        t = time.perf_counter()
+        tables = sample_tables(ARCH, size, seed=key, first=start)
+        out["kernel"] += time.perf_counter() - t
+        t = time.perf_counter()
+        counter.add(tables)
+        out["count"] += time.perf_counter() - t
+    out["forward"] = out["kernel"] - out["draw"]
+    t = time.perf_counter()
+    keys, counts = counter.drain()
+    rows = VolumeRows(keys, counts, samples, 128, {"benchmark": True})
+    out["table"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write_volume(rows, fmt, path=os.path.join(folder, f"phase.{'tex' if fmt == 'latex' else fmt}"))
+    out["write"] = time.perf_counter() - t
+    out["rows"] = len(rows)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", default="2e6,1e7", help="comma-separated run sizes (default 2e6,1e7)")
+    parser.add_argument("--rounds", type=int, default=1, help="pairs per size and way (default 1)")
+    parser.add_argument("--ways", default=",".join(WAYS), help=f"output ways (default {','.join(WAYS)})")
+    parser.add_argument("--no-phases", action="store_true", help="skip the in-process phase breakdown")
+    args = parser.parse_args(argv)
+    sizes = [parse_count(s, "samples") for s in args.samples.split(",")]
+    ways = [w.strip() for w in args.ways.split(",")]
+    print(f"7-40-40-1 relu, N(0,1) weights and biases, {{0,1}}^7; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.1f} at start")
+    for samples in sizes:
+        for way in ways:
+            ratios = []
+            for _ in range(args.rounds):
+                folder = tempfile.mkdtemp(prefix="pfmap-pipeline-")
+                try:
+                    kernel = kernel_seconds(samples)
+                    command = command_seconds(samples, way, folder)
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)
+                ratios.append(kernel / command)
+                print(f"{samples:.0e} {way:10s}  end to end {samples / command:10,.0f} net/s ({command:6.1f} s)  "
+                      f"kernel only {samples / kernel:10,.0f} net/s ({kernel:6.1f} s)  ratio {kernel / command:.2f}",
+                      flush=True)
+            if args.rounds > 1:
+                print(f"{samples:.0e} {way:10s}  median ratio {float(np.median(ratios)):.2f} over {len(ratios)} pairs")
+        if not args.no_phases:
+            folder = tempfile.mkdtemp(prefix="pfmap-pipeline-")
+            try:
+                for fmt in ("csv", "parquet"):
+                    p = phases(samples, fmt, folder)
+                    print(f"{samples:.0e} phases ({fmt}, {p['rows']:,} rows): " + ", ".join(
+                        f"{k} {p[k]:.2f} s" for k in ("draw", "forward", "count", "table", "write"))
+                        + f" (count overlaps the kernel in a run; here it is timed alone)", flush=True)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
