@@ -14,8 +14,8 @@ overheads rather than by vector width (float32 would buy little); what pays
 is keeping a layer's accumulators in registers: four-lane float64 vectors
 (``_Vec4``, one AVX2 register, fused multiply-adds), 16 outputs at a time,
 walking only the nonzero inputs (relu units and {0,1} inputs are zero about
-half the time).  Sums run in a fixed order (no ``fastmath``), so results are
-reproducible bit for bit on any x86-64 machine with FMA.
+half the time).  Sums run in a fixed order (no ``fastmath``), so a run is
+reproducible bit for bit for a given machine and C library (``exp``, ``tanh``).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def _order(key, epoch, m, keys, order):
     order[:] = np.argsort(keys, kind="mergesort")  # stable, like numpy's stable argsort
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _combine(c, c0, c1, c_step, count, mat, m0, m_step, cols, bias, b0, out, o0, o1, idx):
     """Two linear combinations of the rows of ``mat``, sharing its loads (the kernel's one inner loop).
 

@@ -199,7 +199,7 @@ def train_networks_torch(params: np.ndarray, shuffle_keys: np.ndarray, layer_siz
                          y_train: np.ndarray, x_test: np.ndarray, *, act: int, loss: int, opt: int, lr: float,
                          momentum: float, beta1: float, beta2: float, eps: float, batch: int, max_epochs: int,
                          after: int, device: str = "cpu"):
-    """Train the rows of ``params`` with batched tensors: the torch twin of :func:`pfmap.learning.sgd_numba.train_networks`.
+    """Train the rows of ``params`` as batched tensors: the twin of :func:`pfmap.learning.sgd_numba.train_networks`.
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ from pfmap.validation import check_positive, check_seed, check_whole, parse_coun
 
 from .sgd_numba import LOSS_CODES, OPT_CODES, train_networks
 from .sgd_torch import (DEFAULT_CHUNK_SIZE, choose_backend, epoch_orders, group_size, initial_state,
-                        parameter_offsets)
+                        parameter_offsets, train_networks_torch)
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_MAX_EPOCHS", "TrainResult", "epoch_orders", "initial_state", "train_chunk",
            "train_table"]
@@ -79,6 +79,16 @@ class TrainResult:
         Final parameters, shape (runs, n_parameters), with ``return_parameters=True``.
     config : dict
         The job (JSON-able).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = TrainResult(run=np.arange(2), test_words=np.array([[1], [2]], dtype=np.uint64), n_test=2,
+    ...                   fitted=np.array([True, False]), fit_epoch=np.array([3, -1]), epochs=np.array([3, 9]),
+    ...                   fits_at_end=np.array([True, False]), test_error=np.full(2, np.nan), parameters=None,
+    ...                   config={})
+    >>> len(res), res.functions(), res.test_bits().tolist()
+    (2, ['10', '01'], [[1, 0], [0, 1]])
     """
 
     run: np.ndarray
@@ -96,11 +106,21 @@ class TrainResult:
         return int(self.run.size)
 
     def functions(self) -> list[str]:
-        """The labels on E of every run as strings of '0'/'1' (E's order)."""
+        """The labels on E of every run as strings of '0'/'1' (E's order); see the class example.
+
+        Returns
+        -------
+        list of str
+        """
         return words_to_strings(self.test_words, self.n_test)
 
     def test_bits(self) -> np.ndarray:
-        """The labels on E as a ``(runs, |E|)`` uint8 array."""
+        """The labels on E as a ``(runs, |E|)`` uint8 array; see the class example.
+
+        Returns
+        -------
+        numpy.ndarray of uint8
+        """
         return unpack_bits(self.test_words, self.n_test)
 
 
@@ -224,8 +244,6 @@ def _train_group(job: dict, arch: MLP, params: np.ndarray, keys: np.ndarray):
     """Train one group with the job's backend; returns (final params, bits, fit_epoch, epochs, fits_at_end)."""
     s = job["scalars"]
     if job["backend"] == "torch":
-        from .sgd_torch import train_networks_torch
-
         return train_networks_torch(params, keys, arch.layer_sizes, arch.bias, job["x_train"], job["y_train"],
                                     job["x_test"], device=job["device"], **s)
     runs = params.shape[0]
@@ -253,7 +271,9 @@ def train_table(arch: MLP, X_train, y_train, X_test, y_test=None, *, runs: int, 
         As in :func:`train_chunk`.
     runs : int
         Number of training runs (``1e5`` accepted).
-    seed, chunk_size, optimizer, lr, batch_size, loss, momentum, betas, eps, max_epochs, epochs_after_fit, backend, device
+    seed, chunk_size, optimizer, lr, batch_size, loss, momentum, betas, eps, max_epochs, epochs_after_fit
+        As in :func:`train_chunk`.
+    backend, device
         As in :func:`train_chunk`.
     progress : bool or "auto"
         A progress bar over runs.

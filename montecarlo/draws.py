@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfmap.montecarlo.backends.numba_kernels.simd import normal_proposals8, trailing_zeros
+from pfmap.montecarlo.backends.numba_kernels.lanes import trailing_zeros
+from pfmap.montecarlo.backends.numba_kernels.proposals import normal_proposals8
 from pfmap.montecarlo.jit import njit
 from pfmap.montecarlo.rng import SLOW_STREAM_START, stream_base, stream_words
 from pfmap.montecarlo.ziggurat import FAST_TABLE, fast_normal, finish_normal_often, uniform_pm1
@@ -248,7 +249,27 @@ def draw_network(key, i, scales, scales32, gaussian, positions, blocks, out, wor
 
 @njit()
 def draw_batch(key, first, count, scales, scales32, gaussian, positions, blocks, out, words, redo, spill):
-    """:func:`draw_network` for networks ``first .. first+count-1`` into the rows of ``out`` (one thread)."""
+    """:func:`draw_network` for networks ``first .. first+count-1`` into the rows of ``out`` (one thread).
+
+    Parameters
+    ----------
+    key, first, count
+        The chunk's key and the networks.
+    scales, scales32, gaussian, positions, blocks
+        The plan (:class:`DrawPlan`).
+    out
+        ``(count, P)`` float32 (filled).
+    words, redo, spill
+        Scratch.
+
+    Examples
+    --------
+    >>> from pfmap.montecarlo.rng import chunk_key
+    >>> plan = DrawPlan(np.ones(3), np.arange(3)); out = np.zeros((2, 3), dtype=np.float32)
+    >>> draw_batch(chunk_key(1, 0), 0, 2, plan.scales, plan.scales32, True, plan.positions, plan.blocks, out, *plan.scratch())
+    >>> bool(np.array_equal(out, draw_parameters(chunk_key(1, 0), 0, 2, np.ones(3), True)))
+    True
+    """
     for b in range(count):
         draw_network(key, first + b, scales, scales32, gaussian, positions, blocks, out[b], words, redo, spill)
 

@@ -5,10 +5,10 @@ on the timestamp of its own file.  A kernel compiled with the functions it
 calls from *other* modules linked or inlined into it (every kernel here)
 would then run stale code after an edit or an upgrade of those modules.
 :func:`cached_njit` adds a digest of a set of source files to the cache key;
-the engine's :data:`njit` uses the digest of every Python file of
-``pfmap.montecarlo`` and of the vocabulary modules its kernels read
-constants from, with pfmap's version, so an upgrade or an edit anywhere in
-them compiles afresh instead of loading old machine code.
+the engine's :data:`njit` uses the digest of every module of
+``pfmap.montecarlo`` that holds kernels and of the modules they import
+from (:func:`engine_sources`), with pfmap's version, so an upgrade or an
+edit of any of them compiles afresh instead of loading old machine code.
 
 (That the first run after installing or upgrading pays for compiling is
 reported by :func:`pfmap.progress.compile_notice`.)
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from numba.core.caching import FunctionCache
 from pfmap import __version__
 
 _HERE = Path(__file__).resolve().parent
-_VOCABULARY_READ_BY_KERNELS = ("architectures.py",)  # activation codes, frozen into the kernels as constants
+_KERNEL = re.compile(r"^@(?:numba\.)?(?:njit|jit|intrinsic)\b|^def cached_njit", re.MULTILINE)
+_IMPORT = re.compile(r"^from (pfmap(?:\.\w+)*) import", re.MULTILINE)
 
 
 def source_digest(paths: Iterable[str | os.PathLike], *, salt: str = "") -> str:
@@ -68,8 +70,14 @@ def source_digest(paths: Iterable[str | os.PathLike], *, salt: str = "") -> str:
 
 
 def engine_sources() -> list[Path]:
-    """The files whose source the engine's compiled kernels depend on: all of ``pfmap.montecarlo`` and
-    the vocabulary modules they read constants from.
+    """The files whose source the engine's compiled kernels depend on.
+
+    Every module of ``pfmap.montecarlo`` that defines a kernel (``njit`` or an
+    LLVM ``intrinsic``), and every ``pfmap`` module such a module imports
+    names from (the constants and functions a kernel freezes or inlines, such
+    as :mod:`pfmap.architectures`' activation codes).  Editing any of them
+    changes :data:`ENGINE_DIGEST`; editing the engine's plain Python (the run
+    folder, the command line) does not force a recompile.
 
     Returns
     -------
@@ -78,13 +86,31 @@ def engine_sources() -> list[Path]:
     Examples
     --------
     >>> names = {p.name for p in engine_sources()}
-    >>> {"jit.py", "counting.py", "architectures.py"} <= names
-    True
+    >>> {"jit.py", "counting.py", "forward.py", "architectures.py"} <= names, "sampling.py" in names
+    (True, False)
     """
     import pfmap
 
-    vocabulary = Path(pfmap.__file__).resolve().parent
-    return sorted(_HERE.rglob("*.py")) + [vocabulary / name for name in _VOCABULARY_READ_BY_KERNELS]
+    roots = {"pfmap.montecarlo": _HERE, "pfmap": Path(pfmap.__file__).resolve().parent}
+
+    def module_file(name: str) -> Path | None:
+        for prefix, root in sorted(roots.items(), key=lambda item: -len(item[0])):
+            if name == prefix or name.startswith(prefix + "."):
+                parts = name[len(prefix):].strip(".").split(".") if name != prefix else []
+                base = root.joinpath(*parts)
+                for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                    if candidate.is_file():
+                        return candidate
+        return None
+
+    kernels = [p for p in sorted(_HERE.rglob("*.py")) if _KERNEL.search(p.read_text(encoding="utf-8"))]
+    files = set(kernels)
+    for path in kernels:
+        for name in _IMPORT.findall(path.read_text(encoding="utf-8")):
+            found = module_file(name)
+            if found is not None:
+                files.add(found.resolve())
+    return sorted(files)
 
 
 def cached_njit(digest: str) -> Callable:

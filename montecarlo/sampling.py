@@ -20,7 +20,7 @@ import numpy as np
 
 from pfmap import __version__
 from pfmap.errors import PfmapError
-from pfmap.executors import run_chunks
+from pfmap.executors import check_scheduler, run_chunks
 from pfmap.progress import progress_bar
 from pfmap.tables import table_format
 from pfmap.validation import check_whole
@@ -314,6 +314,7 @@ def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers,
     input_set, backend, config = prepare(arch, samples, seed, inputs, backend, device, chunk_size)
     if workers is not None:
         workers = check_whole(workers, "workers", minimum=1)
+    scheduler = check_scheduler(scheduler)
     folder = SamplingFolder(out, config) if out is not None else None
     total = TableCounter(config["words"])
     done_networks = 0

@@ -20,6 +20,8 @@ Knuth, The Art of Computer Programming, vol. 3, §5.2.5 (radix sorting).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from pfmap.files import atomic_write
@@ -31,6 +33,7 @@ from pfmap.montecarlo.jit import njit
 COLUMNS = ("function", "probability", "count", "ci_low", "ci_high")
 # character j (as ASCII '0'/'1') of byte value b: bit j of b
 _BYTE_CHARS = (((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1) + ord("0")).astype(np.uint8)
+_LUT64 = _BYTE_CHARS.view("<u8").ravel().astype(np.uint64)  # the eight characters of a byte as one word
 _TEXT_BATCH_BYTES = 16 << 20
 
 
@@ -126,7 +129,21 @@ def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return _order(keys, rank, len(distinct))
 
 
-def function_chars(keys: np.ndarray, length: int) -> np.ndarray:
+@njit(nogil=True)
+def _chars64(keys, order, first, last, lut64):
+    """Row ``i``: the 8 ASCII characters of each byte of ``keys[order[first + i]]``, one uint64 store per byte."""
+    words = keys.shape[1]
+    out = np.empty((last - first, 8 * words), dtype=np.uint64)
+    for i in range(last - first):
+        row = order[first + i]
+        for w in range(words):
+            x = keys[row, w]
+            for b in range(8):
+                out[i, 8 * w + b] = lut64[np.int64((x >> np.uint64(8 * b)) & np.uint64(0xFF))]
+    return out
+
+
+def function_chars(keys: np.ndarray, length: int, order: np.ndarray | None = None) -> np.ndarray:
     """The truth-table strings of packed rows as an ``(rows, length)`` array of ASCII ``'0'``/``'1'`` bytes.
 
     Parameters
@@ -135,19 +152,22 @@ def function_chars(keys: np.ndarray, length: int) -> np.ndarray:
         ``(rows, words)`` uint64.
     length : int
         Outputs per table.
+    order : numpy.ndarray, optional
+        Only the rows ``keys[order]``, in that order.
 
     Returns
     -------
     numpy.ndarray
-        uint8.
+        ``(rows, length)`` uint8.
 
     Examples
     --------
     >>> function_chars(np.array([[8], [14]], dtype=np.uint64), 4).view("S4").ravel().tolist()
     [b'0001', b'0111']
     """
-    keys = np.ascontiguousarray(keys, dtype="<u8")
-    chars = _BYTE_CHARS[keys.view(np.uint8)].reshape(len(keys), -1)
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    order = np.arange(len(keys)) if order is None else np.ascontiguousarray(order, dtype=np.int64)
+    chars = _chars64(keys, order, 0, len(order), _LUT64).view(np.uint8)
     return chars if chars.shape[1] == length else np.ascontiguousarray(chars[:, :length])
 
 
@@ -205,7 +225,7 @@ class VolumeRows:
     def columns(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Rows ``start .. stop-1``: ``function`` as ``(rows, length)`` ASCII bytes, the others as numbers."""
         rank = self.ranks(start, stop)
-        return {"function": function_chars(self.keys[self.order[start:stop]], self.length),
+        return {"function": function_chars(self.keys, self.length, self.order[start:stop]),
                 "probability": self.run_probability[rank], "count": self.counts[start:stop],
                 "ci_low": self.run_low[rank], "ci_high": self.run_high[rank]}
 
@@ -334,11 +354,40 @@ def _write_parquet(rows: VolumeRows, fmt: str, handle, batch: int | None) -> Non
     schema = pa.schema([("function", pa.string()), ("probability", pa.float64()), ("count", pa.int64()),
                         ("ci_low", pa.float64()), ("ci_high", pa.float64())], metadata=parquet_metadata(rows.attrs))
     # no dictionary for the truth tables: nearly all distinct, it would only be built to be dropped
-    with pq.ParquetWriter(handle, schema, use_dictionary=["probability", "count", "ci_low", "ci_high"]) as writer:
+    with pq.ParquetWriter(handle, schema, use_dictionary=["probability", "count", "ci_low", "ci_high"]) as writer, \
+            _Pipeline() as pipeline:
         for start in range(0, max(len(rows), 1), batch):
             cols = rows.columns(start, min(len(rows), start + batch))
             cols["function"] = _string_array(cols["function"])
-            writer.write_table(pa.table(cols, schema=schema))
+            pipeline.put(writer.write_table, pa.table(cols, schema=schema))
+
+
+class _Pipeline:
+    """One batch written on a thread of its own while the next is built (both release the GIL); two at most."""
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pfmap-write")
+        self.pending = None
+
+    def put(self, write, *args) -> None:
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.pool.submit(write, *args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            if self.pending is not None and exc[0] is None:
+                self.pending.result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _write_pieces(handle, pieces) -> None:
+    for piece in pieces:
+        handle.write(piece)
 
 
 def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
@@ -366,20 +415,29 @@ def _write_text(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
     separator = layout.separator.encode()
     row_bytes = rows.length + 96
     batch = batch or max(1, _TEXT_BATCH_BYTES // row_bytes)
-    length = rows.length
-    for start in range(0, len(rows), batch):
-        for run, first, last in rows.runs(start, min(len(rows), start + batch)):
-            before, after = parts(run)
-            if separator and first == 0:
-                handle.write(before + function_chars(rows.keys[rows.order[:1]], length).tobytes() + after)
-                first += 1
-                if first == last:
-                    continue
-            before = separator + before
-            # one block of rows with the same numbers: the text before, the truth tables, the text after
-            block = np.empty((last - first, len(before) + length + len(after)), dtype=np.uint8)
-            block[:, :len(before)] = np.frombuffer(before, dtype=np.uint8)
-            block[:, len(before):len(before) + length] = function_chars(rows.keys[rows.order[first:last]], length)
-            block[:, len(before) + length:] = np.frombuffer(after, dtype=np.uint8)
-            handle.write(block)
+    with _Pipeline() as pipeline:
+        for start in range(0, len(rows), batch):
+            pipeline.put(_write_pieces, handle, _text_pieces(rows, parts, separator, start,
+                                                             min(len(rows), start + batch)))
     handle.write(layout.footer(empty=empty).encode())
+
+
+def _text_pieces(rows: VolumeRows, parts, separator: bytes, start: int, stop: int) -> list:
+    """The text of rows ``start .. stop-1``, as blocks of rows with the same numbers."""
+    length, pieces = rows.length, []
+    for run, first, last in rows.runs(start, stop):
+        before, after = parts(run)
+        if separator and first == 0:
+            pieces.append(before + function_chars(rows.keys, length, rows.order[:1]).tobytes() + after)
+            first += 1
+            if first == last:
+                continue
+        before = separator + before
+        # one block of rows with the same numbers: the text before, the truth tables, the text after
+        block = np.empty((last - first, len(before) + length + len(after)), dtype=np.uint8)
+        block[:, :len(before)] = np.frombuffer(before, dtype=np.uint8)
+        block[:, len(before) + length:] = np.frombuffer(after, dtype=np.uint8)
+        block[:, len(before):len(before) + length] = \
+            _chars64(rows.keys, rows.order, first, last, _LUT64).view(np.uint8)[:, :length]
+        pieces.append(block)
+    return pieces

@@ -20,7 +20,7 @@ Rounding (stream ``counter-splitmix64-ziggurat/2``): a Gaussian parameter is
 parameter is thus within ``4 * 2**-24`` (relative) of ``scale * z``, the
 exact ziggurat sample (the first stream, ``/1``, rounded it once, in float64,
 and took one slow word per wedge attempt).  Float32 lets eight proposals run
-at once (:func:`pfmap.montecarlo.backends.numba_kernels.simd.normal_proposals8`): a
+at once (:func:`pfmap.montecarlo.backends.numba_kernels.proposals.normal_proposals8`): a
 2001-parameter network costs ~1.3 ns per normal here instead of ~3.3 ns.  The
 uniform prior: a half gives ``2u - 1`` with ``u`` on the same 23-bit grid
 (exact in float64, :func:`uniform_pm1`) and the parameter is

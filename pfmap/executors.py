@@ -71,15 +71,47 @@ def run_chunks(task: Callable, chunks: Iterable[int], args: tuple = (), *, dask:
             cluster.close()
 
 
+def check_scheduler(scheduler) -> str | None:
+    """A Dask scheduler address as given, checked for its form before any work (``tcp://host:port``).
+
+    Parameters
+    ----------
+    scheduler : str or None
+        The address.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    PfmapError
+        For something that is not an address.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> check_scheduler("garbage")
+    Traceback (most recent call last):
+    ...
+    pfmap.errors.PfmapError: scheduler must be an address such as tcp://127.0.0.1:8786; got 'garbage'
+    """
+    if scheduler is None:
+        return None
+    address = str(scheduler).strip()
+    if not address or any(c.isspace() for c in address) or ("://" not in address and ":" not in address):
+        raise PfmapError(f"scheduler must be an address such as tcp://127.0.0.1:8786; got {scheduler!r}")
+    return address
+
+
 def _dask_client(scheduler: str | None, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise PfmapError("dask=True needs dask[distributed]: pip install 'pfmap[dask]'") from None
     if scheduler is not None:
-        address = str(scheduler)
-        if "://" not in address and ":" not in address:
-            raise PfmapError(f"scheduler must be an address such as tcp://127.0.0.1:8786; got {scheduler!r}")
+        address = check_scheduler(scheduler)
         try:
             return Client(address, timeout="10s"), None
         except (OSError, TimeoutError, ValueError, TypeError) as exc:

@@ -17,7 +17,9 @@ keeps what is finished::
 
 Every file is written under a temporary name and renamed, so a kill at any
 moment leaves a folder that resumes: a chunk is either whole and verified,
-or recomputed.
+or recomputed.  (Over 400 lines, for one concept: the folder, its lock
+(flock, and an exclusive-create fallback where there is none), its ledger
+and its chunks.)
 
 References
 ----------

@@ -14,6 +14,10 @@ JSON and Parquet are for programs: every column, floats in full precision
 rows of the text formats, for whole tables here and for the batched writer
 of the sampled engine, which streams rows too many to hold as text at once.
 pandas is imported only by the functions that need it.
+
+(Over 400 lines, for one concept: the table and its formats.  The text
+layouts must stay next to the formatter, since the sampled engine's batched
+writer reproduces its bytes; they could move to a ``pfmap/table_text.py``.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """P_SGD training: an independent autograd reference, the backends, the streams, freezing, the table, bad input."""
 
 import functools
+import pickle
 from collections import Counter
 
 import numpy as np
@@ -12,6 +13,15 @@ from pfmap.learning.training import epoch_orders, initial_state, train_chunk, tr
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny tensors: torch's thread pool only costs time (much of it on a shared machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _split(arch, flat):
@@ -99,7 +109,7 @@ REFERENCE_CASES = [
 
 @functools.lru_cache(maxsize=None)
 def _reference_case(case):
-    """The autograd reference for case ``case`` of REFERENCE_CASES: the data, and 3 runs' (fit, epochs, labels, params)."""
+    """The autograd reference for REFERENCE_CASES[case]: the data, and 3 runs' (fit, epochs, labels, params)."""
     arch, opts = REFERENCE_CASES[case]
     x, y, xt, yt = _cube_data(3, 5, seed=1)  # |S| = 5: batch sizes 2 and 3 leave a short last minibatch
     params, keys = initial_state(arch, runs=3, first_run=3, seed=11)
@@ -253,6 +263,8 @@ def test_table_aggregates_the_chunks():
     assert ((df["ci_low"] <= df["probability"]) & (df["probability"] <= df["ci_high"])).all()
     errors = [np.mean(np.array(list(f), dtype=int) != yt) for f in df["function"]]
     np.testing.assert_allclose(df["test_error"], errors)
+    back = pickle.loads(pickle.dumps(parts[0]))  # chunks travel to Dask workers and back
+    assert np.array_equal(back.test_words, parts[0].test_words) and back.config == parts[0].config
     errs = np.concatenate([p.test_error[p.fitted] for p in parts])
     meta = df.attrs["pfmap"]
     assert meta["mean_test_error"] == pytest.approx(errs.mean())
@@ -264,7 +276,7 @@ def _plain_sgd_population(runs, x, y, xt, lr, batch_size, max_epochs, seed):
 
     The loss is the sum over networks of each network's own minibatch mean, so
     autograd gives every network its own gradient; torch.optim.SGD updates them,
-    each network reads its own ``torch.randperm`` order, and a network's label on
+    each network reads its own order (argsort of uniforms), and a network's label on
     E is read at the end of its first fitting epoch.
     """
     gen = torch.Generator().manual_seed(seed)
@@ -275,14 +287,16 @@ def _plain_sgd_population(runs, x, y, xt, lr, batch_size, max_epochs, seed):
     opt = torch.optim.SGD([w1, b1, w2, b2], lr=lr)
     X, Y, XT = (torch.as_tensor(a, dtype=torch.float64) for a in (x, y, xt))
 
-    def out(points):
-        return (torch.relu(points @ w1 + b1) @ w2 + b2)[..., 0]
+    def out(points):  # (runs, rows, 2) -> (runs, rows), elementwise (tiny batched matmuls are slow in torch)
+        points = points.expand(runs, -1, -1)
+        h = torch.relu((points.unsqueeze(-1) * w1.unsqueeze(1)).sum(dim=-2) + b1)
+        return (h * w2[:, None, :, 0]).sum(dim=-1) + b2[..., 0]
 
     fit = np.full(runs, -1)
     label = np.zeros(runs, dtype=int)
     m = len(y)
     for e in range(max_epochs):
-        orders = torch.stack([torch.randperm(m, generator=gen) for _ in range(runs)])
+        orders = torch.argsort(torch.rand(runs, m, generator=gen), dim=1)  # a uniform permutation per network
         for s in range(0, m, batch_size):
             idx = orders[:, s:s + batch_size]
             z = out(X[idx])
@@ -329,7 +343,8 @@ GOOD = dict(runs=2, max_epochs=5, batch_size=1)
 @pytest.mark.parametrize("kwargs,name", [
     (dict(lr=0), "lr"), (dict(lr=-0.1), "lr"), (dict(batch_size=0), "batch_size"), (dict(batch_size=4), "batch_size"),
     (dict(optimizer="rmsprop"), "optimizer"), (dict(loss="hinge"), "loss"), (dict(momentum=1.0), "momentum"),
-    (dict(momentum=-0.1), "momentum"), (dict(max_epochs=0), "max_epochs"), (dict(epochs_after_fit=-1), "epochs_after_fit"),
+    (dict(momentum=-0.1), "momentum"), (dict(max_epochs=0), "max_epochs"),
+    (dict(epochs_after_fit=-1), "epochs_after_fit"),
     (dict(backend="jax"), "backend"), (dict(optimizer="adam", momentum=0.5), "momentum"),
     (dict(betas=(0.9, 1.0)), "betas"), (dict(eps=0), "eps"), (dict(backend="numba", device="cuda"), "backend"),
     (dict(runs=-1), "runs"), (dict(seed=-1), "seed"), (dict(chunk_size=0), "chunk_size"),

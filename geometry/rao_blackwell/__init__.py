@@ -8,8 +8,9 @@
 * :mod:`~pfmap.geometry.rao_blackwell.symmetry`: the prior's symmetries and their orbits;
 * :mod:`~pfmap.geometry.rao_blackwell.cells`: the conditional law given the normals, as a library call;
 * the kernels: :mod:`~pfmap.geometry.rao_blackwell.cells_3d` (dimension 3),
-  :mod:`~pfmap.geometry.rao_blackwell.cells_4d` (dimension 4, up to four planes),
-  :mod:`~pfmap.geometry.rao_blackwell.slices_4d` (dimension 4, any planes),
+  :mod:`~pfmap.geometry.rao_blackwell.cells_4d` (dimension 4, up to four planes, exact),
+  :mod:`~pfmap.geometry.rao_blackwell.directions_4d` (dimension 4, any planes: what the estimate runs),
+  :mod:`~pfmap.geometry.rao_blackwell.slices_4d` (dimension 4, any planes: a converging reference),
   :mod:`~pfmap.geometry.rao_blackwell.simplices` (any dimension, by cutting).
 """
 

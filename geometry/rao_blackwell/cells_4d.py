@@ -1,7 +1,10 @@
-"""Fast Gaussian conditional laws for output layers in dimension 4 (three hidden features and a bias).
+"""Exact Gaussian conditional laws in dimension 4 for normals that allow them: four planes, or a 3-dimensional span.
 
 The cells of the central arrangement of the planes ``g_x . z = 0`` in
-``R^4`` and their standard-normal measures, without cutting simplices:
+``R^4`` and their standard-normal measures, without cutting simplices,
+when the normals allow a closed form (the exact law of
+``conditional_function_law``; the estimate samples directions instead,
+:mod:`pfmap.geometry.rao_blackwell.directions_4d`, cheaper per sample):
 
 * Four independent planes (the generic case with four inputs): with unit
   normals ``u_p`` and ``y = U z``, the cells are the 16 sign patterns ``s``
@@ -21,8 +24,8 @@ The cells of the central arrangement of the planes ``g_x . z = 0`` in
   correlation given ``p, q`` under ``R(t)``: a smooth integrand, taken by
   Gauss-Legendre quadrature after the substitution ``t = 1 - v^2``
   (graded panels, :func:`plackett_rule`: the integrands are nearly
-  singular at ``t = 1`` when ``R`` is); the sample falls back to the simplex
-  cutting when ``det R < _MIN_DET``.
+  singular at ``t = 1`` when ``R`` is); the sample goes back to the caller
+  (another kernel) when ``det R < _MIN_DET``.
 * Planes spanning at most three dimensions: ``z``'s projection on the span
   is standard normal there, so the normals go to Girard's formula
   (:func:`pfmap.geometry.rao_blackwell.cells_3d.girard_cells`) in three coordinates.  A
@@ -30,7 +33,7 @@ The cells of the central arrangement of the planes ``g_x . z = 0`` in
   case) is dropped exactly; otherwise the normals are rotated into an
   orthonormal basis of their span, and since the rotation can blur the
   exact coincidences Girard's kernel relies on, a law that does not sum to
-  1 sends the sample to the simplex cutting.
+  1 sends the sample back to the caller.
 
 References
 ----------
@@ -45,7 +48,8 @@ import math
 import numba
 import numpy as np
 
-from pfmap.geometry.rao_blackwell.cells_3d import distinct_planes, girard_cells, plane_bits, truth_table
+from pfmap.geometry.rao_blackwell.cells_3d import girard_cells
+from pfmap.geometry.rao_blackwell.planes import distinct_planes, plane_bits, truth_table
 
 _MIN_DET = 1e-13      # Gram determinant of the four unit normals below which the quadrature is not trusted
 _SPAN = 1e-12         # a normal this close to the span of the earlier ones lies in it

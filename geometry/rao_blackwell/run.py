@@ -241,7 +241,7 @@ def rao_blackwell(arch: MLP, samples: int, seed: int = 0, encoding: str = "01", 
                      facets=cross_polytope_facets(d) if gaussian else cube_facet_simplices(d))
 
     def law(rows, sums):
-        batch.accumulate(kernel, rows, inputs, common, orbit, sums, **extra)
+        batch.accumulate(kernel, rows, inputs, common, orbit=orbit, sums=sums, **extra)
 
     def empty():
         return np.zeros(1 << m), np.zeros(1 << m, dtype=np.int64), np.zeros(1 << m)

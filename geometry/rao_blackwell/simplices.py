@@ -44,7 +44,7 @@ import numba
 import numpy as np
 
 from pfmap.geometry.cones.cubature import det3, simplex_cone_cubature
-from pfmap.geometry.rao_blackwell.cells_3d import PARALLEL
+from pfmap.geometry.rao_blackwell.planes import PARALLEL
 
 _TOLERANCE = 1e-12            # relative: a vertex this close to a hyperplane lies on it
 

@@ -12,6 +12,10 @@ same :class:`Composition`:
   sums carried out on numbers, integers over a common denominator for the
   box prior and certified python-flint balls for the Gaussian prior.
 
+The module is longer than most (about 450 lines, half of them docstrings)
+because it holds one algorithm, the polynomial route, with the helpers both
+routes share; split, the pieces would only make sense together.
+
 References
 ----------
 N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, sec. 3.1 (the gamma_k bound).

@@ -23,6 +23,11 @@ gives every prior its kind of answer:
   factors' bounds (the polynomial is monotone in each variable) plus the
   floating-point rounding of the evaluation.
 
+The module is longer than most (about 470 lines, half of them docstrings):
+the route's reach (:func:`step_network_cases`, :func:`check_step_network`),
+the result (:class:`StepNetworkMeasure`, its combinations, conditions and
+table) and the entry points are one public surface.
+
 References
 ----------
 S. Muroga, *Threshold Logic and its Applications*, 1971 (threshold networks).

@@ -28,6 +28,7 @@ DEFAULT_CHUNK_SIZE = 1 << 20
 RUN_FORMAT = "pfmap-montecarlo-run/1"
 IDENTITY = ("architecture", "inputs", "seed", "samples", "chunk_size", "stream")
 MAX_CUBE_SAMPLING_N = 10
+MAX_CHUNK_SIZE = 1 << 31  # networks per chunk whose streams never overlap (pfmap.montecarlo.rng)
 MAX_CHUNKS = 10**6  # chunk files of one run folder (chunk-000000 .. chunk-999999)
 # threshold functions of n inputs with a bias, n = 1..9 (OEIS A000609): at most this many distinct perceptron tables
 THRESHOLD_FUNCTIONS = (4, 14, 104, 1882, 94572, 15028134, 8378070864, 17561539552946, 144130531453121108)
@@ -293,7 +294,9 @@ def prepare(arch, samples, seed, inputs, backend, device, chunk_size, *, threads
     samples = parse_count(samples, "samples")
     seed = check_seed(seed)
     backend, device = resolve_backend(backend, device)
-    chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else parse_count(chunk_size, "chunk_size")
+    # at most 2^31 networks per chunk: network i of a chunk owns the stream positions i * 2^32 + t (rng.py)
+    chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else parse_count(chunk_size, "chunk_size",
+                                                                           maximum=MAX_CHUNK_SIZE)
     input_set = as_input_set(inputs, arch.n)
     if input_set.is_cube and input_set.n > MAX_CUBE_SAMPLING_N:
         raise PfmapError(f"sampling on the Boolean cube goes up to n = {MAX_CUBE_SAMPLING_N} "

@@ -49,6 +49,10 @@ def register(subparsers) -> None:
 def measure_names() -> tuple[str, ...]:
     """The names of the complexity measures (imports :mod:`pfmap.complexity` when first called).
 
+    Returns
+    -------
+    tuple of str
+
     Examples
     --------
     >>> "k_lz" in measure_names()

@@ -4,6 +4,8 @@ Also the one translation of library messages into the command line's words
 (:func:`as_flags`), and the checks every command runs before any work:
 numbers (:func:`whole_number`, :func:`parse_count`), hidden widths
 (:func:`parse_widths`), output formats and files (:func:`validate_output`).
+(Over 400 lines: every option that more than one subcommand shares, and
+the flag names of :func:`as_flags`, are kept in this one place on purpose.)
 """
 
 from __future__ import annotations

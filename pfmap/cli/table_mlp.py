@@ -26,7 +26,8 @@ def register(kinds) -> None:
     add_encoding_option(p)
     r = p.add_argument_group("Rao-Blackwell estimate (relu, tanh, linear)")
     r.add_argument("--samples", default=None,
-                   help="hidden-parameter draws (default 2e5; 4194304 = 2^22 for 3 hidden features with a bias)")
+                   help="hidden-parameter draws (default 2e5; for 3 hidden features with a bias 2^22, or 2^23 "
+                        "with n <= 2)")
     r.add_argument("--seed", default="0", help="random seed >= 0 (default 0)")
     r.add_argument("--confidence", default="0.95", help="confidence level of the intervals (default 0.95)")
     r.add_argument("--workers", default="1", help="threads (default 1; the result does not depend on it)")

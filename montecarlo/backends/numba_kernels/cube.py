@@ -20,7 +20,8 @@ from pfmap.montecarlo.jit import njit
 
 from pfmap.architectures import ACT_RELU
 from pfmap.montecarlo.backends.numba_kernels.layers import BLOCK
-from pfmap.montecarlo.backends.numba_kernels.simd import add8, bcast8, fma8, load8, max8, mul8, positive_mask8, splat8, step8, store8, zero8
+from pfmap.montecarlo.backends.numba_kernels.lanes import positive_mask8, step8
+from pfmap.montecarlo.backends.numba_kernels.simd import add8, bcast8, fma8, load8, max8, mul8, splat8, store8, zero8
 
 
 @njit()

@@ -46,22 +46,19 @@ input.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from pfmap.montecarlo.jit import njit
-
-from pfmap.montecarlo.backends.numba_kernels.cube import cube_first_layer, cube_perceptron, fold_signs, linear_units, uses_linear_units
 from pfmap.architectures import ACT_LINEAR, ACT_RELU, ACT_STEP, ACT_TANH
-from pfmap.montecarlo.backends.numba_kernels.layers import (BLOCK, activate_rows, dense_layer, dense_output,
-                     magnitude)
 from pfmap.montecarlo.backends.numba_kernels.atomics import fetch_add
+from pfmap.montecarlo.backends.numba_kernels.certify import pack_signs
+from pfmap.montecarlo.backends.numba_kernels.cube import (cube_first_layer, cube_perceptron, fold_signs, linear_units,
+                                                          uses_linear_units)
+from pfmap.montecarlo.backends.numba_kernels.layers import (BLOCK, activate_rows, dense_layer, dense_output,
+                                                            magnitude)
+from pfmap.montecarlo.backends.numba_kernels.lanes import hsum8
+from pfmap.montecarlo.backends.numba_kernels.simd import fma8, load8, zero8
 from pfmap.montecarlo.draws import draw_network, draw_scratch
-from pfmap.montecarlo.backends.numba_kernels.simd import abs8, below_mask8, fma8, hsum8, load8, positive_mask8, splat8, trailing_zeros, zero8
-
-_U64_ONE = np.uint64(1)
-
+from pfmap.montecarlo.jit import njit
 
 @njit()
 def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A0, A1, T, zout, uncertain, rows,
@@ -211,99 +208,6 @@ def forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A
 
 
 @njit()
-def reference_output(P, spec, x, act, h0, h1):
-    """Float64 output pre-activation of one network on one input ``x`` (the fallback).
-
-    Parameters
-    ----------
-    P, spec
-        The parameter buffer and layer table.
-    x
-        One input (float64).
-    act : int
-    h0, h1
-        float64 scratch.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> from pfmap import MLP
-    >>> from pfmap.montecarlo.backends import tables_from_parameters
-    >>> rng = np.random.default_rng(0); arch = MLP(3, (9, 5), "tanh")
-    >>> params = rng.normal(size=(4, arch.n_parameters))
-    >>> bool(np.array_equal(tables_from_parameters(arch, params), tables_from_parameters(arch, params, backend="numpy")))
-    True
-    """
-    depth = spec.shape[0]
-    n = spec[0, 0]
-    for k in range(n):
-        h0[k] = x[k]
-    hin, hout = h0, h1
-    for layer in range(depth - 1):
-        K, woff, wstride, boff = spec[layer, 0], spec[layer, 1], spec[layer, 2], spec[layer, 3]
-        for i in range(spec[layer + 1, 0]):
-            s = np.float64(P[boff + i])
-            for k in range(K):
-                s += hin[k] * np.float64(P[woff + k * wstride + i])
-            if act == ACT_RELU:
-                s = max(s, 0.0)
-            elif act == ACT_STEP:
-                s = 1.0 if s > 0 else 0.0
-            elif act == ACT_TANH:
-                s = math.tanh(s)
-            hout[i] = s
-        hin, hout = hout, hin
-    K, woff, boff = spec[depth - 1, 0], spec[depth - 1, 1], spec[depth - 1, 3]
-    s = np.float64(P[boff])
-    for k in range(K):
-        s += hin[k] * np.float64(P[woff + k])
-    return s
-
-
-@njit()
-def _pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out_row):
-    """Write the sign bits of ``zout[:rows]`` into ``out_row``, recomputing uncertain inputs in float64.
-
-    Returns the number of inputs recomputed.
-    """
-    # a float32 threshold at least the float64 bound: float32 rounding loses at most 2**-24
-    threshold = splat8(np.float32(bound * (1.0 + 2.0**-22)))
-    fallbacks = 0
-    for w in range(out_row.shape[0]):
-        first = 64 * w
-        stop = min(rows, first + 64)
-        positive = np.uint64(0)
-        unsure = np.uint64(0)
-        for j in range(first, stop, 8):
-            z = load8(zout, j)
-            shift = np.uint64(j - first)
-            positive |= np.uint64(positive_mask8(z)) << shift
-            unsure |= np.uint64(below_mask8(abs8(z), threshold)) << shift
-        if stop - first < 64:
-            valid = (_U64_ONE << np.uint64(stop - first)) - _U64_ONE
-            positive &= valid
-            unsure &= valid
-        if act == ACT_STEP:
-            for j in range(first, stop):
-                if uncertain[j]:
-                    unsure |= _U64_ONE << np.uint64(j - first)
-        while unsure != 0:
-            lane = trailing_zeros(unsure)
-            unsure &= unsure - _U64_ONE
-            bit = _U64_ONE << np.uint64(lane)
-            fallbacks += 1
-            if reference_output(P, spec, X64[first + lane], act, h0, h1) > 0:
-                positive |= bit
-            else:
-                positive &= ~bit
-        out_row[w] = positive
-    return fallbacks
-
-
-@njit()
 def _linear_scratch(max_width):
     """``(units, zeros)`` for :func:`forward_network`."""
     return np.zeros(max_width, dtype=np.int64), np.zeros(max(max_width, BLOCK), dtype=np.float32)
@@ -432,5 +336,5 @@ def sample_blocks(key, first, count, per, next_block, scales, scales32, position
                 draw_network(key, first + b, scales, scales32, gaussian, positions, blocks, P, words, redo, spill)
             bound = forward_network(P, spec, X, xmask, xmax, cube, act, kappa, H0, H1, M0, M1, A0, A1, T, zout,
                                     uncertain, rows, units, zeros)
-            n_fallback += _pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out[b])
+            n_fallback += pack_signs(zout, rows, bound, act, uncertain, P, spec, X64, h0, h1, out[b])
     return n_fallback

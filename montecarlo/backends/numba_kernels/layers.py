@@ -21,8 +21,8 @@ from pfmap.montecarlo.jit import njit
 
 from pfmap.architectures import ACT_LINEAR, ACT_RELU, ACT_STEP, ACT_TANH
 
-from pfmap.montecarlo.backends.numba_kernels.simd import (abs8, add8, bcast8, below_mask8, fma8, hsum8, load8, max8, mul8, positive_mask8, splat8, step8,
-                   store8, trailing_zeros, zero8)
+from pfmap.montecarlo.backends.numba_kernels.lanes import below_mask8, hsum8, positive_mask8, step8, trailing_zeros
+from pfmap.montecarlo.backends.numba_kernels.simd import abs8, add8, bcast8, fma8, load8, max8, mul8, splat8, store8, zero8
 
 BLOCK = 40  # outputs per micro-kernel pass: five 8-lane accumulators per input, two inputs
 
