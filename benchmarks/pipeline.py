@@ -15,7 +15,9 @@ this prints:
 * the time of each phase, measured in this process on the same run: draw
   (``draw_parameters`` alone), forward (the kernel minus the draw), count
   (the streaming counter), table (sort, Wilson intervals) and write (the
-  batched writer of that format).
+  batched writer of that format, with its final fsync); and, for ``--out
+  DIR``, the chunk files (one chunk's file written, times the number of
+  chunks).
 
 On a machine shared with other work both rates vary; the kernel is timed
 just before each command so that both see the same load, and ``--rounds``
@@ -120,6 +122,21 @@ def phases(samples: int, fmt: str, folder: str) -> dict:
         counter.add(tables)
         out["count"] += time.perf_counter() - t
     out["forward"] = out["kernel"] - out["draw"]
+    # the run folder's extra: one chunk file per 2^20 networks (chunk 0 counted alone, written, times the chunks)
+    from pfmap.montecarlo.runs.folder import SamplingFolder
+    from pfmap.montecarlo.runs.manifest import prepare
+
+    _, _, config = prepare(ARCH, samples, 1, None, None, "cpu", None)
+    alone = TableCounter(2)
+    for first in range(0, min(samples, 1 << 20), 1 << 16):
+        alone.add(sample_tables(ARCH, min(1 << 16, samples - first), seed=chunk_key(1, 0), first=first))
+    chunk_keys, chunk_counts = alone.drain()
+    with SamplingFolder(os.path.join(folder, f"warm-{fmt}"), config) as run:  # first-call costs (imports)
+        run.write_counts(0, chunk_keys, chunk_counts)
+    with SamplingFolder(os.path.join(folder, f"run-{fmt}"), config) as run:
+        t = time.perf_counter()
+        run.write_counts(0, chunk_keys, chunk_counts)
+        out["chunks"] = (time.perf_counter() - t) * config["chunks"]
     t = time.perf_counter()
     keys, counts = counter.drain()
     rows = VolumeRows(keys, counts, samples, 128, {"benchmark": True})
@@ -165,7 +182,8 @@ def main(argv=None) -> int:
                     p = phases(samples, fmt, folder)
                     print(f"{samples:.0e} phases ({fmt}, {p['rows']:,} rows): " + ", ".join(
                         f"{k} {p[k]:.2f} s" for k in ("draw", "forward", "count", "table", "write"))
-                        + f" (count overlaps the kernel in a run; here it is timed alone)", flush=True)
+                        + f"; run folder's chunk files {p['chunks']:.2f} s (count and chunk files overlap the "
+                          f"kernel in a run; here they are timed alone)", flush=True)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")

@@ -316,11 +316,17 @@ def train_table(arch: MLP, X_train, y_train, X_test, y_test=None, *, runs: int, 
                     momentum=momentum, betas=betas, eps=eps, max_epochs=max_epochs, epochs_after_fit=epochs_after_fit,
                     backend=backend, device=device)
     results = []
+    seen: set = set()
+    fitted_so_far = 0
     with progress_bar(runs, progress=progress, desc="training", unit="run", unit_scale=False) as bar:
         for first in range(0, runs, chunk_size):
             results.append(train_chunk(arch, X_train, y_train, X_test, y_test, runs=min(chunk_size, runs - first),
                                        first_run=first, **settings,
                                        on_progress=lambda done, fitted, first=first: bar.update(first + done - bar.n)))
+            last = results[-1]
+            fitted_so_far += int(last.fitted.sum())
+            seen.update(map(tuple, last.test_words[last.fitted].tolist()))
+            bar.set_postfix(fitted=fitted_so_far, distinct=len(seen), refresh=False)
     fitted = np.concatenate([r.fitted for r in results])
     words = np.concatenate([r.test_words for r in results])[fitted]
     fit_epochs = np.concatenate([r.fit_epoch for r in results])[fitted]

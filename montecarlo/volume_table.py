@@ -29,6 +29,7 @@ from pfmap.intervals import wilson_interval
 from pfmap.tables import TextFormat, cell_text, parquet_metadata, table_format
 
 from pfmap.montecarlo.jit import njit
+from pfmap.montecarlo.writeback import Writeback
 
 COLUMNS = ("function", "probability", "count", "ci_low", "ci_high")
 # character j (as ASCII '0'/'1') of byte value b: bit j of b
@@ -338,15 +339,15 @@ def write_volume(rows: VolumeRows, fmt: str, *, path=None, stream=None, batch: i
     if stream is not None:
         write(rows, fmt, stream, batch)
     else:
-        def to_file(tmp):
+        def to_file(tmp):  # its pages go to disk batch by batch, not all at the final fsync
             with open(tmp, "wb") as handle:
-                write(rows, fmt, handle, batch)
+                write(rows, fmt, handle, batch, Writeback(handle))
 
         atomic_write(path, to_file)
     return len(rows)
 
 
-def _write_parquet(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
+def _write_parquet(rows: VolumeRows, fmt: str, handle, batch: int | None, writeback=None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -359,7 +360,7 @@ def _write_parquet(rows: VolumeRows, fmt: str, handle, batch: int | None) -> Non
         for start in range(0, max(len(rows), 1), batch):
             cols = rows.columns(start, min(len(rows), start + batch))
             cols["function"] = _string_array(cols["function"])
-            pipeline.put(writer.write_table, pa.table(cols, schema=schema))
+            pipeline.put(_write_batch, writer, pa.table(cols, schema=schema), writeback)
 
 
 class _Pipeline:
@@ -385,9 +386,17 @@ class _Pipeline:
             self.pool.shutdown(wait=True)
 
 
-def _write_pieces(handle, pieces) -> None:
+def _write_batch(writer, table, writeback) -> None:
+    writer.write_table(table)
+    if writeback is not None:
+        writeback.started()
+
+
+def _write_pieces(handle, pieces, writeback=None) -> None:
     for piece in pieces:
         handle.write(piece)
+    if writeback is not None:
+        writeback.started()
 
 
 def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
@@ -398,7 +407,7 @@ def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
     return TextFormat(fmt, COLUMNS, widths=widths, metadata=rows.attrs)
 
 
-def _write_text(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
+def _write_text(rows: VolumeRows, fmt: str, handle, batch: int | None, writeback=None) -> None:
     layout = _text_layout(rows, fmt)
     empty = len(rows) == 0
     handle.write(layout.header(empty=empty).encode())
@@ -418,7 +427,7 @@ def _write_text(rows: VolumeRows, fmt: str, handle, batch: int | None) -> None:
     with _Pipeline() as pipeline:
         for start in range(0, len(rows), batch):
             pipeline.put(_write_pieces, handle, _text_pieces(rows, parts, separator, start,
-                                                             min(len(rows), start + batch)))
+                                                             min(len(rows), start + batch)), writeback)
     handle.write(layout.footer(empty=empty).encode())
 
 

@@ -225,7 +225,7 @@ def _prepare(df: pd.DataFrame, min_count: int):
 
 def bias_analysis(df: pd.DataFrame, measures=None, *, min_count: int = 1, bins: int = 20,
                   compression: str = "zlib", bootstrap: int = 0, confidence: float = 0.95,
-                  seed: int = 0) -> BiasReport:
+                  seed: int = 0, progress: bool | str = False) -> BiasReport:
     """Correlations of log P with each measure, the upper-bound fit, and a ranking of the measures.
 
     Parameters
@@ -248,6 +248,8 @@ def bias_analysis(df: pd.DataFrame, measures=None, *, min_count: int = 1, bins: 
         Coverage of the bootstrap intervals.
     seed : int
         The bootstrap's seed (chunk ``k`` draws from child ``k`` of ``SeedSequence(seed)``).
+    progress : bool or "auto"
+        A progress bar over the bootstrap resamples.
 
     Returns
     -------
@@ -327,7 +329,7 @@ def bias_analysis(df: pd.DataFrame, measures=None, *, min_count: int = 1, bins: 
     comparison = None
     if bootstrap:
         intervals = bootstrap_correlations(data, list(ranking["measure"]), resamples=bootstrap,
-                                           confidence=confidence, seed=seed)
+                                           confidence=confidence, seed=seed, progress=progress)
         ranking = ranking.merge(intervals, on="measure", how="left")
         ranked = list(ranking.dropna(subset=["spearman"])["measure"])
         if len(ranked) >= 2:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import PfmapError
+from .progress import progress_bar
 from .validation import check_probability, check_seed, check_whole
 
 _CHUNK = 64  # bootstrap resamples per chunk (one SeedSequence child each)
@@ -176,7 +177,7 @@ def _bootstrap_weights(count: int, resamples: int, seed: int):
 
 
 def bootstrap_correlations(data: pd.DataFrame, measures, *, resamples: int = 1000, confidence: float = 0.95,
-                           seed: int = 0, y: str = "log2_p") -> pd.DataFrame:
+                           seed: int = 0, y: str = "log2_p", progress: bool | str = False) -> pd.DataFrame:
     """Percentile bootstrap intervals of Spearman's rho and Kendall's tau between ``y`` and each measure.
 
     Every measure sees the same resamples of the table's rows (so intervals of different measures are
@@ -196,6 +197,8 @@ def bootstrap_correlations(data: pd.DataFrame, measures, *, resamples: int = 100
         Chunk ``k`` of 64 resamples draws from child ``k`` of ``numpy.random.SeedSequence(seed)``.
     y : str
         The column correlated with each measure.
+    progress : bool or "auto"
+        A progress bar over the resamples (:func:`pfmap.progress.progress_bar`).
 
     Returns
     -------
@@ -226,9 +229,11 @@ def bootstrap_correlations(data: pd.DataFrame, measures, *, resamples: int = 100
     ok = {m: np.isfinite(x) & np.isfinite(target) for m, x in columns.items()}
     structure = {m: _rank_structure(columns[m][ok[m]], target[ok[m]]) for m in measures}
     values = {m: [] for m in measures}
-    for weights in _bootstrap_weights(len(data), resamples, seed):
-        for m in measures:
-            values[m].append(_resampled_pairs(*structure[m], np.ascontiguousarray(weights[:, ok[m]])))
+    with progress_bar(resamples, progress=progress, desc="bootstrap", unit="resample") as bar:
+        for weights in _bootstrap_weights(len(data), resamples, seed):
+            for m in measures:
+                values[m].append(_resampled_pairs(*structure[m], np.ascontiguousarray(weights[:, ok[m]])))
+            bar.update(weights.shape[0])
     tail = (1 - confidence) / 2
     rows = []
     for m in measures:

@@ -344,7 +344,9 @@ class RunFolder:
         info.update({"run": self.hash, "chunk": int(chunk), "rows": rows, "sha256": columns_checksum(columns)})
         table = pa.table({k: pa.array(np.ascontiguousarray(v)) for k, v in columns.items()})
         table = table.replace_schema_metadata({b"pfmap_chunk": json.dumps(info).encode()})
-        atomic_write(self.chunk_path(chunk), lambda tmp: pq.write_table(table, tmp))
+        # no dictionary: a chunk's words are nearly all distinct, and building the dictionary only to drop it
+        # costs six times the write (1.2 s against 0.2 s for a 7-40-40-1 chunk of 2^20 networks)
+        atomic_write(self.chunk_path(chunk), lambda tmp: pq.write_table(table, tmp, use_dictionary=False))
         self._append_ledger({"chunk": int(chunk), "rows": rows, "sha256": info["sha256"]})
 
     def read_chunk(self, chunk: int, check: Callable[[dict, dict], str | None] | None = None) -> dict[str, np.ndarray]:

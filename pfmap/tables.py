@@ -506,8 +506,18 @@ def _read_parquet(path: Path, top: int | None, columns):
     return df
 
 
-def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None):
-    """Read a table written by pfmap (CSV, Parquet or JSON); ``function`` stays a string.
+def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None, functions: str = "strings"):
+    """Read a table written by pfmap (CSV, Parquet or JSON); ``function`` as truth-table strings by default.
+
+    The large exact tables of ``pfmap table perceptron --out t.parquet``
+    (:func:`pfmap.geometry.perceptron.perceptron_table_file`, up to n = 6)
+    store each function as a 64-bit unsigned integer: bit ``j`` is the output
+    on input ``j`` (the metadata's ``function_format``).  They are read as
+    strings too (the same strings as the in-memory table), or kept as
+    integers with ``functions="integers"`` (8 bytes a row instead of a
+    Python string of 2^n characters: for the 15 million rows of n = 6,
+    about 0.1 GB instead of 1.7 GB).  Their ``conditions`` column stays as
+    written (integer bit masks).
 
     Parameters
     ----------
@@ -517,6 +527,10 @@ def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None)
         Parquet only: the first ``top`` rows, without reading the rest.
     columns : list of str, optional
         Only these columns (``function`` is always read).
+    functions : {"strings", "integers"}
+        ``"strings"`` (default): ``function`` holds truth-table strings, converted from integers where the file
+        stores them.  ``"integers"``: a file storing integers keeps them (``uint64``); a table of strings
+        stays strings.
 
     Returns
     -------
@@ -525,8 +539,9 @@ def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None)
     Raises
     ------
     PfmapError
-        For a missing, unreadable or malformed file, unknown columns, or a ``function`` column that does not
-        hold truth tables.
+        For a missing, unreadable or malformed file, unknown columns, a ``function`` column that does not
+        hold truth tables (or integers without the metadata saying how many inputs), or an unknown
+        ``functions``.
 
     Examples
     --------
@@ -535,8 +550,18 @@ def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None)
     >>> write_table(pd.DataFrame({"function": ["0001"], "probability": [0.5]}), p)
     >>> read_table(p)["function"].tolist()
     ['0001']
+    >>> from pfmap.geometry.perceptron import perceptron_table_file
+    >>> q = os.path.join(tempfile.mkdtemp(), "t.parquet")
+    >>> _ = perceptron_table_file(2, q, workers=1)
+    >>> t = read_table(q).set_index("function")
+    >>> float(t.loc["0001", "probability"]) == float(read_table(q, functions="integers").set_index("function")
+    ...                                              .loc[8, "probability"])                       # AND
+    True
     """
     import pandas as pd
+
+    if functions not in ("strings", "integers"):
+        raise PfmapError(f"functions must be 'strings' or 'integers'; got {functions!r}")
 
     path = Path(path)
     if not path.is_file():
@@ -577,11 +602,33 @@ def read_table(path: str | os.PathLike, top: int | None = None, *, columns=None)
         if missing:
             raise PfmapError(f"{path} has no column {missing[0]!r}; it has {', '.join(map(str, df.columns))}")
         df = df[columns]
+    if len(df) and df["function"].dtype.kind in "iu":
+        return _integer_functions(df, path, functions)
     df["function"] = df["function"].astype(str)
     bad = ~df["function"].str.fullmatch(r"[01]+")
     if bad.any():
         raise PfmapError(f"{path}: 'function' must hold truth-table strings of 0s and 1s; row {int(np.argmax(bad.values))} "
                          f"has {df['function'][bad].iloc[0]!r}")
+    return df
+
+
+def _integer_functions(df, path: Path, functions: str):
+    """A table whose functions are integers (bit j: the output on input j): strings of 2^n characters, or kept."""
+    from .truthtable import words_to_strings
+
+    meta = df.attrs.get("pfmap", {})
+    n = (meta.get("architecture") or {}).get("n") if isinstance(meta, dict) else None
+    if not str(meta.get("function_format", "")).startswith("uint64") or not isinstance(n, int) or not 0 <= n <= 6:
+        raise PfmapError(f"{path}: 'function' holds integers, but the file's pfmap metadata does not say how many "
+                         f"inputs they cover (function_format, architecture.n <= 6); give a table of truth-table "
+                         f"strings")
+    values = df["function"].to_numpy()
+    if values.min() < 0 or (n < 6 and int(values.max()) >> (1 << n)):
+        raise PfmapError(f"{path}: a 'function' integer does not fit {1 << n} outputs")
+    if functions == "integers":
+        df["function"] = values.astype(np.uint64)
+        return df
+    df["function"] = words_to_strings(values.astype(np.uint64), 1 << n)
     return df
 
 

@@ -219,3 +219,21 @@ def test_load_run_refuses_a_table_that_does_not_fit(tmp_path, monkeypatch):
     head = load_run(tmp_path / "run", top=5, columns=["count"])
     assert head.columns.tolist() == ["function", "count"] and head["count"].tolist() == full["count"][:5].tolist()
     assert pq.read_metadata(tmp_path / "run" / "table.parquet").num_rows == len(full)
+
+
+def test_load_run_columns_fits_where_the_whole_table_does_not(tmp_path, monkeypatch):
+    from pfmap.montecarlo.runs import folder as run_folder
+
+    sample(Perceptron(4), 5000, seed=2, out=tmp_path / "run")
+    table = tmp_path / "run" / "table.parquet"
+    full = load_run(tmp_path / "run")
+    need_all, _ = run_folder.table_memory(table)
+    need_some, _ = run_folder.table_memory(table, ["count"])
+    assert need_some < need_all
+    monkeypatch.setattr(run_folder, "available_memory", lambda: 2 * need_all - 1)  # the whole table is refused
+    with pytest.raises(PfmapError, match=r"top=.*columns="):
+        load_run(tmp_path / "run")
+    some = load_run(tmp_path / "run", columns=["count"])                              # two columns are read
+    assert some.columns.tolist() == ["function", "count"]
+    assert some["function"].tolist() == full["function"].tolist() and some["count"].tolist() == full["count"].tolist()
+    assert int(some["count"].sum()) == 5000

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
 import sys
 from pathlib import Path
 
 from ..errors import PfmapError
 from ..tables import FORMATS
-from .options import DeferredHelp, parse_count, validate_output
+from .options import DeferredHelp, parse_count, validate_output, whole_number
 
 
 def register(subparsers) -> None:
@@ -44,8 +45,17 @@ def register(subparsers) -> None:
                    help="bins of the measure for the upper envelope (default 20)")
     p.add_argument("--compression", default="zlib", choices=("zlib", "lzma"),
                    help="compressor for compressed_length when it has to be computed (default zlib)")
+    b = p.add_argument_group("bootstrap")
+    b.add_argument("--bootstrap", default="0", metavar="B",
+                   help="percentile bootstrap with B resamples (B >= 2): intervals spearman_low/high and "
+                        "kendall_low/high for each measure, and a paired test of the best measure against the "
+                        "second; default 0 (none)")
+    b.add_argument("--confidence", default="0.95", metavar="C", help="coverage of the intervals (default 0.95)")
+    b.add_argument("--seed", default="0", metavar="K",
+                   help="seed of the resamples (chunk k of 64 from child k of SeedSequence(K)); default 0")
     p.add_argument("--format", default=None, metavar="|".join(FORMATS),
-                   help="format of the ranking table written to --out (default: from its extension)")
+                   help="format of the ranking table: of --out (default: from its extension), or, without "
+                        "--out, the ranking in this format on stdout and the summary on stderr")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="also write the ranking table here (.csv, .md, .json, .parquet, .tex)")
     p.set_defaults(handler=run_bias)
@@ -81,9 +91,14 @@ def run_bias(args) -> int:
     from ..tables import check_volume_table, read_table, write_table
     from .complexity import parse_measures
 
-    fmt = validate_output(args) if args.out else None
+    fmt = validate_output(args) if (args.out or args.format) else None
     min_count = parse_count(args.min_count, "--min-count")
     bins = parse_count(args.bins, "--bins")
+    resamples = whole_number(args.bootstrap, "--bootstrap", 0)
+    if resamples == 1:
+        raise PfmapError("--bootstrap needs at least 2 resamples (or 0 for none); got 1")
+    confidence = parse_confidence(args.confidence)
+    seed = whole_number(args.seed, "--seed", 0)
     df = read_table(args.table)
     check_volume_table(df, args.table, probabilities=True)
     if args.plots and Path(args.plots).exists() and not Path(args.plots).is_dir():
@@ -93,12 +108,53 @@ def run_bias(args) -> int:
     measures = parse_measures(args.measures)
     if measures and "n_conditions" in measures and "n_conditions" not in df.columns:
         raise PfmapError("the table has no n_conditions column; add it with 'pfmap complexity --conditions always'")
-    report = bias_analysis(df, measures, min_count=min_count, bins=bins, compression=args.compression)
-    sys.stdout.write(report.summary())
+    report = bias_analysis(df, measures, min_count=min_count, bins=bins, compression=args.compression,
+                           bootstrap=resamples, confidence=confidence, seed=seed,
+                           progress=False if getattr(args, "quiet", False) else "auto")
+    table_on_stdout = args.format is not None and not args.out
+    (sys.stderr if table_on_stdout else sys.stdout).write(report.summary())
     if args.plots:
         paths = plot_bias(report, args.plots)
         print(f"wrote {len(paths)} plots to {args.plots}", file=sys.stderr)
-    if args.out:
-        write_table(report.ranking, args.out, fmt)
+    ranking = report.ranking.copy()
+    if resamples:  # the settings and the best-vs-second test travel in the table's metadata (JSON, Parquet)
+        comparison = {k: v if isinstance(v, (str, list)) else int(v) if isinstance(v, numbers.Integral) else float(v)
+                      for k, v in (report.comparison or {}).items()}
+        ranking.attrs["pfmap"] = {"bootstrap": {"resamples": resamples, "confidence": confidence, "seed": seed},
+                                  "best_vs_second": comparison or None}
+    if table_on_stdout:
+        sys.stdout.write(write_table(ranking, None, fmt))
+    elif args.out:
+        write_table(ranking, args.out, fmt)
         print(f"wrote the ranking of {len(report.ranking)} measures to {args.out}", file=sys.stderr)
     return 0
+
+
+def parse_confidence(text) -> float:
+    """``--confidence``: a number strictly between 0 and 1, refused in one line otherwise.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    PfmapError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_confidence("0.9")
+    0.9
+    """
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise PfmapError(f"--confidence must be a number strictly between 0 and 1, e.g. 0.95; got {text!r}")
+    return value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ..errors import PfmapError
 from .data_options import add_data_options, add_network_arguments, dataset_from_args, network_from_args
 from .options import (OneLineParser, add_encoding_option, add_output_options, add_prior_options, emit_table,
@@ -55,6 +53,8 @@ def run_bound(args) -> int:
                                       delta=delta, samples=samples, seed=seed)
         rows.append({"m": m, "log_p_train": report.log_p_train, "log_p_train_error": report.log_p_train_error,
                      "bound": report.bound, "test_error": report.mean_test_error, "method": report.method})
+    import pandas as pd
+
     df = pd.DataFrame(rows)
     df.attrs["pfmap"] = {"engine": "learning", "architecture": arch.to_dict(), "description": arch.describe(),
                          "delta": delta, "data": data.to_dict()}

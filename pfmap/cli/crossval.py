@@ -125,12 +125,14 @@ def report_crossval(report, args) -> int:
         write_table(table, args.out, validate_output(args, CROSSVAL_FORMATS))
         print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
     else:
-        shown = table.head(40)
+        # md: the first 40 rows and the summary on stdout; csv, json, latex: the whole table alone on stdout
+        machine = (args.format or "md") != "md"
+        shown = table if machine else table.head(40)
         text = write_table(shown, None, args.format or "md")
         sys.stdout.write(text)
         if len(table) > len(shown):
             print(f"... {len(table) - len(shown)} more functions (use --out FILE for all)")
-    print(report.summary())
+    print(report.summary(), file=sys.stderr if args.out is None and (args.format or "md") != "md" else sys.stdout)
     return 0 if report.passed else 1
 
 

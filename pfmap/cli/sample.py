@@ -13,8 +13,10 @@ from pathlib import Path
 
 from ..errors import PfmapError
 from ..tables import EXTENSIONS, FORMATS, table_format
-from .options import (OneLineParser, add_encoding_option, add_prior_options, check_writable_file, encoding_from_args,
-                      parse_count, parse_n, parse_widths, prior_from_args, whole_number)
+from .data_options import add_data_options
+from .options import (OneLineParser, add_encoding_option, add_output_options, add_prior_options, check_writable_file,
+                      emit_table, encoding_from_args, parse_count, parse_n, parse_widths, prior_from_args,
+                      validate_output, whole_number)
 
 SAMPLE_FORMATS = FORMATS
 
@@ -42,21 +44,42 @@ def register(subparsers) -> None:
     kinds = sample.add_subparsers(dest="arch", metavar="ARCH", parser_class=OneLineParser)
     kinds.required = True
     p = kinds.add_parser("perceptron", help="a single threshold unit",
-                         description="Sample perceptrons on {0,1}^n or {-1,1}^n (n <= 10).")
+                         description="Sample perceptrons on {0,1}^n or {-1,1}^n (n <= 10), or on the test points "
+                                     "E of a data set (--data).")
     _common(p)
     p.set_defaults(handler=run_sample, mlp=False)
     m = kinds.add_parser("mlp", help="a fully connected net with one output unit",
-                         description="Sample fully connected nets n -> widths -> 1 on {0,1}^n or {-1,1}^n (n <= 10).")
+                         description="Sample fully connected nets n -> widths -> 1 on {0,1}^n or {-1,1}^n (n <= 10), "
+                                     "or on the test points E of a data set (--data): a function is the string of "
+                                     "outputs on E, in E's order.")
     _common(m)
     m.add_argument("--widths", default="40,40", help="hidden layer widths, e.g. 40,40 (default)")
     m.add_argument("--activation", default="relu", help="relu (default), tanh, step or linear")
     m.set_defaults(handler=run_sample, mlp=True)
+    g = kinds.add_parser("nngp", help="labellings drawn from the network's NNGP on a data set's points",
+                         description="Draw z ~ N(0, K) with K the NNGP kernel of the network (--widths, "
+                                     "--activation and the prior; --widths none: the perceptron, whose kernel is "
+                                     "linear) on the test points E of --data, and count the labellings z > 0.")
+    g.add_argument("--n", default=None, help="number of inputs (default: what the data imply)")
+    g.add_argument("--widths", default="40,40", dest="nngp_widths",
+                   help="hidden layer widths, e.g. 40,40 (default); none: a perceptron")
+    g.add_argument("--activation", default="relu", help="relu (default), tanh, step, erf or linear")
+    add_prior_options(g)
+    add_encoding_option(g)
+    add_data_options(g, required=True, sizes_help="size m of S; E is drawn after it (mnist: default 1)")
+    g.add_argument("--samples", required=True, help="number of draws, e.g. 1e6")
+    g.add_argument("--seed", default="0", help="random seed >= 0 (default 0): the draws, and S/E where drawn")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_options(g)
+    g.set_defaults(handler=run_sample_nngp)
 
 
 def _common(p) -> None:
-    p.add_argument("--n", required=True, help="number of inputs (at most 10)")
+    p.add_argument("--n", default=None, help="number of inputs (at most 10); required without --data")
     add_prior_options(p)
     add_encoding_option(p)
+    add_data_options(p, required=False, sizes_help="size m of S; E (the points sampled) is the rest, or drawn "
+                                                   "after S (mnist: default 1)")
     r = p.add_argument_group("run")
     r.add_argument("--samples", required=True, help="number of networks, e.g. 1e6 or 1e8")
     r.add_argument("--seed", default="0", help="random seed >= 0 (default 0)")
@@ -162,11 +185,23 @@ def run_sample(args) -> int:
     """
     from ..architectures import MLP, Perceptron
 
-    n = parse_n(args.n)
-    prior = prior_from_args(args)
-    encoding = encoding_from_args(args)
-    samples = parse_count(args.samples, "--samples")
     seed = whole_number(args.seed, "--seed", 0)
+    points = None
+    if args.data is not None:
+        from .sample_data import test_points
+
+        points, _ = test_points(args, seed)
+        n = points.shape[1]
+        if args.n is not None and parse_n(args.n) != n:
+            raise PfmapError(f"--n {args.n} does not match the data, whose points have {n} features")
+    elif args.n is None:
+        raise PfmapError("--n is required (the number of inputs), unless --data gives the points")
+    else:
+        _no_data_flags(args)
+        n = parse_n(args.n)
+    prior = prior_from_args(args)
+    encoding = encoding_from_args(args) if points is None else points
+    samples = parse_count(args.samples, "--samples")
     chunk_size = None if args.chunk_size is None else parse_count(args.chunk_size, "--chunk-size")
     workers = None if args.workers is None else whole_number(args.workers, "--workers", 1)
     target, fmt = output_target(args.out, args.format)
@@ -191,4 +226,50 @@ def run_sample(args) -> int:
     if args.format is not None and fmt != "parquet":
         written.append(Path(args.out) / f"table.{'tex' if fmt == 'latex' else fmt}")
     print(f"wrote {rows} rows to {', '.join(str(w) for w in written)} (run folder {args.out})", file=sys.stderr)
+    return 0
+
+
+def _no_data_flags(args) -> None:
+    given = [flag for flag, value in (("--target", args.target), ("--train-mask", args.train_mask),
+                                      ("--test-mask", args.test_mask), ("--train-size", args.train_size),
+                                      ("--test-size", args.test_size), ("--idx", args.idx)) if value is not None]
+    if given:
+        raise PfmapError(f"{given[0]} belongs to --data; add --data boolean or --data mnist")
+
+
+def run_sample_nngp(args) -> int:
+    """Run ``pfmap sample nngp``: the NNGP kernel on the points of E, Cholesky draws, the table of labellings.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> from pfmap.cli import build_parser
+    >>> run_sample_nngp(build_parser().parse_args(["sample", "nngp", "--data", "boolean", "--test-mask", "0110",
+    ...                 "--samples", "100", "--quiet", "--format", "csv"]))   # doctest: +ELLIPSIS
+    function,probability,count,ci_low,ci_high
+    ...
+    0
+    """
+    from .sample_data import nngp_architecture, test_points
+
+    validate_output(args)
+    seed = whole_number(args.seed, "--seed", 0)
+    samples = parse_count(args.samples, "--samples")
+    points, info = test_points(args, seed)
+    arch = nngp_architecture(args, points.shape[1])
+    from pfmap.learning.gp_prior import sample_nngp
+    from pfmap.learning.nngp import nngp_kernel
+
+    kernel = nngp_kernel(arch, points)
+    info.update({"engine": "learning (NNGP)", "architecture": arch.to_dict(), "description": arch.describe()})
+    df = sample_nngp(kernel, samples, seed=seed, progress=False if args.quiet else "auto", attrs=info)
+    emit_table(df, args)
     return 0
