@@ -39,12 +39,10 @@ IDENTITY = ("architecture", "data", "settings", "seed", "runs", "chunk_size")
 COLUMNS = ("fitted", "fit_epoch", "epochs", "test_error")
 
 
-def _fitted_keys(columns: dict) -> list[tuple]:
-    """The functions found by the fitted runs of one chunk, as tuples of words (for the progress bar)."""
-    words = [np.asarray(columns[name]) for name in sorted((c for c in columns if c[:1] == "w" and c[1:].isdigit()),
-                                                             key=lambda c: int(c[1:]))]
+def _fitted_keys(columns: dict, words: int) -> list[tuple]:
+    """The functions found by the fitted runs of one chunk, as tuples of its ``words`` test words (for the bar)."""
     fitted = np.asarray(columns["fitted"], dtype=bool)
-    return list(zip(*(w[fitted].tolist() for w in words))) if words else []
+    return list(zip(*(np.asarray(columns[f"w{w}"])[fitted].tolist() for w in range(words))))
 
 
 def training_chunk(arch_dict: dict, data: DataSet, settings: dict, config: dict, chunk: int) -> dict:
@@ -138,8 +136,9 @@ def train_runs(arch, data: DataSet, *, runs, seed: int = 0, chunk_size: int | No
                 done[k] = folder.read_chunk(k)
         fitted_so_far = sum(int(np.sum(c["fitted"])) for c in done.values())
         seen: set = set()
+        words = n_words(data.k)
         for c in done.values():
-            seen.update(_fitted_keys(c))
+            seen.update(_fitted_keys(c, words))
         with progress_bar(runs, progress=progress, desc="training", unit="run",
                           initial=sum(len(c["fitted"]) for c in done.values())) as bar:
             def finish(chunk, columns):
@@ -148,7 +147,7 @@ def train_runs(arch, data: DataSet, *, runs, seed: int = 0, chunk_size: int | No
                     folder.write_chunk(chunk, columns)
                 done[chunk] = columns
                 fitted_so_far += int(np.sum(columns["fitted"]))
-                seen.update(_fitted_keys(columns))
+                seen.update(_fitted_keys(columns, words))
                 bar.update(len(columns["fitted"]))
                 bar.set_postfix(fitted=fitted_so_far, distinct=len(seen), refresh=False)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import PfmapError
 from ..tables import FORMATS
+from ..validation import check_probability
 from .options import DeferredHelp, parse_count, validate_output, whole_number
 
 
@@ -97,7 +98,7 @@ def run_bias(args) -> int:
     resamples = whole_number(args.bootstrap, "--bootstrap", 0)
     if resamples == 1:
         raise PfmapError("--bootstrap needs at least 2 resamples (or 0 for none); got 1")
-    confidence = parse_confidence(args.confidence)
+    confidence = check_probability(args.confidence, "--confidence")
     seed = whole_number(args.seed, "--seed", 0)
     df = read_table(args.table)
     check_volume_table(df, args.table, probabilities=True)
@@ -128,33 +129,3 @@ def run_bias(args) -> int:
         write_table(ranking, args.out, fmt)
         print(f"wrote the ranking of {len(report.ranking)} measures to {args.out}", file=sys.stderr)
     return 0
-
-
-def parse_confidence(text) -> float:
-    """``--confidence``: a number strictly between 0 and 1, refused in one line otherwise.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    PfmapError
-        For anything else.
-
-    Examples
-    --------
-    >>> parse_confidence("0.9")
-    0.9
-    """
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0.0 < value < 1.0:
-        raise PfmapError(f"--confidence must be a number strictly between 0 and 1, e.g. 0.95; got {text!r}")
-    return value
