@@ -126,7 +126,7 @@ def phases(samples: int, fmt: str, folder: str) -> dict:
     from pfmap.montecarlo.runs.folder import SamplingFolder
     from pfmap.montecarlo.runs.manifest import prepare
 
-    _, _, config = prepare(ARCH, samples, 1, None, None, "cpu", None)
+    _, _, config = prepare(ARCH, samples, 1, inputs=None, backend=None, device="cpu", chunk_size=None)
     alone = TableCounter(2)
     for first in range(0, min(samples, 1 << 20), 1 << 16):
         alone.add(sample_tables(ARCH, min(1 << 16, samples - first), seed=chunk_key(1, 0), first=first))

@@ -18,14 +18,22 @@ Examples
 '1/48'
 """
 
-from pfmap.geometry.cones import cone_box_fraction, cone_gaussian_measure
-from pfmap.geometry.networks import network_table
-from pfmap.geometry.perceptron import (PerceptronRegions, check_enumerable, measure_orbits, perceptron_box_volumes,
-                                       perceptron_gaussian_measures, perceptron_regions, perceptron_table, region_count)
-from pfmap.geometry.rao_blackwell import rao_blackwell, rao_blackwell_table
-from pfmap.geometry.step_networks import step_network_measure, step_network_table
+from pfmap.lazy import lazy_exports
 
-__all__ = ["PerceptronRegions", "check_enumerable", "cone_box_fraction", "cone_gaussian_measure", "measure_orbits",
-           "network_table", "perceptron_box_volumes", "perceptron_gaussian_measures", "perceptron_regions",
-           "perceptron_table", "rao_blackwell", "rao_blackwell_table", "region_count", "step_network_measure",
-           "step_network_table"]
+_HOMES = {
+    "cone_box_fraction": "pfmap.geometry.cones.box",
+    "cone_gaussian_measure": "pfmap.geometry.cones.gaussian",
+    "network_table": "pfmap.geometry.networks",
+    **{name: "pfmap.geometry.perceptron.measures" for name in ("perceptron_box_volumes",
+                                                               "perceptron_gaussian_measures")},
+    **{name: "pfmap.geometry.perceptron.regions" for name in ("PerceptronRegions", "check_enumerable",
+                                                              "measure_orbits", "perceptron_regions",
+                                                              "region_count")},
+    "perceptron_table": "pfmap.geometry.perceptron.table",
+    **{name: "pfmap.geometry.rao_blackwell.run" for name in ("rao_blackwell", "rao_blackwell_table")},
+    **{name: "pfmap.geometry.step_networks.table" for name in ("step_network_measure", "step_network_table")},
+}
+__all__ = sorted(_HOMES, key=str.lower)
+# Each room is imported on first use: `pfmap table perceptron --n 2` does not pay for numba, sympy or the
+# Rao-Blackwell kernels (pfmap.lazy).
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

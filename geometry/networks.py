@@ -21,6 +21,8 @@ C. Mingard et al., arXiv:1909.11522, 2019; G. Valle-Pérez et al., ICLR 2019.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
 
@@ -28,6 +30,9 @@ from pfmap.geometry.rao_blackwell.estimate import RaoBlackwellEstimate
 from pfmap.geometry.rao_blackwell.run import check_rao_blackwell, rao_blackwell, rao_blackwell_table
 from pfmap.geometry.step_networks.table import (StepNetworkMeasure, check_step_network, step_network_cases,
                                                 step_network_measure, step_network_table)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_SAMPLES = {1: 200_000, 2: 200_000, 3: 200_000, 4: 1 << 22}   # by output-layer dimension
 SMALL_4D_SAMPLES = 1 << 23   # dimension 4 on at most 4 input points (2-3-1): a sample costs ~1 us, QMC gains
@@ -67,7 +72,7 @@ def network_method(arch: MLP) -> str:
 
 def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None, seed: int = 0,
                   confidence: float = 0.95, workers: int = 1, sampler: str = "rqmc", top: int = 3,
-                  progress: bool | str = False):
+                  progress: bool | str = False) -> pd.DataFrame:
     """Volume table of a tiny MLP: exact for step activations, Rao–Blackwellised otherwise.
 
     Parameters
@@ -79,8 +84,10 @@ def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None
     samples : int, optional
         Hidden-parameter draws of the Rao-Blackwell estimate; the default depends on the output layer's
         dimension (:data:`DEFAULT_SAMPLES`).  Step nets take none.
-    seed, confidence, workers, sampler, progress
+    seed, confidence, workers, sampler
         As for :func:`pfmap.geometry.rao_blackwell.run.rao_blackwell_table` (Rao-Blackwell only).
+    progress : bool or "auto"
+        A progress bar on stderr (both methods).
     top : int
         Step nets: hidden-code combinations listed per function.
 
@@ -108,9 +115,9 @@ def network_table(arch: MLP, encoding: str = "01", *, samples: int | None = None
     if network_method(arch) == "exact":
         if samples is not None:
             raise PfmapError("step nets are computed exactly; drop the number of samples")
-        return step_network_table(arch, encoding, top=top)
+        return step_network_table(arch, encoding, top=top, progress=progress)
     d = check_rao_blackwell(arch)
     if samples is None:
         samples = SMALL_4D_SAMPLES if d == 4 and arch.n <= 2 else DEFAULT_SAMPLES[d]
-    return rao_blackwell_table(arch, samples, seed, encoding, confidence=confidence, workers=workers,
+    return rao_blackwell_table(arch, samples, seed, encoding=encoding, confidence=confidence, workers=workers,
                                sampler=sampler, progress=progress)

@@ -35,10 +35,26 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 class EPResult:
     """The converged EP approximation of ``N(0, Sigma)`` restricted to the positive orthant.
 
-    ``log_z`` is ``log Z_EP``; ``mean`` and ``cov`` the Gaussian
-    approximation of the restricted distribution; ``tau`` / ``nu`` the site
-    parameters; ``iterations`` the sweeps; ``residual`` the last undamped
-    site residual; ``log_z_change`` the last change of ``log_z``.
+    Attributes
+    ----------
+    log_z : float
+        ``log Z_EP``, the approximate log probability of the orthant.
+    mean : numpy.ndarray, shape (d,)
+        Mean of the Gaussian approximation of the restricted distribution.
+    cov : numpy.ndarray, shape (d, d)
+        Its covariance.
+    tau, nu : numpy.ndarray, shape (d,)
+        The site precisions and precision-weighted means.
+    iterations : int
+        The sweeps done.
+    residual : float
+        The last undamped site residual.
+    log_z_change : float
+        The last change of ``log_z``.
+    schedule : str
+        ``"parallel"`` or ``"sequential"``.
+    damping : float
+        The damping used.
 
     Examples
     --------

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from pfmap.errors import PfmapError
@@ -24,7 +25,7 @@ from pfmap.intervals import Z95, wilson_interval
 from pfmap.validation import check_seed, parse_count
 from pfmap.tables import sort_table
 
-from .orthant import (DEFAULT_JITTER, DEFAULT_SAMPLES, OrthantEstimate, estimate_from_log_weights,
+from .orthant import (DEFAULT_JITTER, DEFAULT_SAMPLES, OrthantEstimate, PreparedOrthant, estimate_from_log_weights,
                       log_orthant_probability, parse_labels, prepare_orthant, validate_kernel)
 from .tilting import minimax_tilting, tilted_samples
 
@@ -32,9 +33,9 @@ POSTERIOR_METHODS = ("tilting", "ep", "exact", "sampling")
 MAX_ENUMERATED = 12
 
 
-def gp_log_p_train(K, train_labels, *, method: str = "tilting", samples: int | None = None, seed: int = 0,
-                   jitter: float = DEFAULT_JITTER, damping: float | None = None, schedule: str = "parallel",
-                   max_iter: int = 1000) -> OrthantEstimate:
+def gp_log_p_train(K: ArrayLike, train_labels: str | ArrayLike, *, method: str = "tilting",
+                   samples: int | None = None, seed: int = 0, jitter: float = DEFAULT_JITTER,
+                   damping: float | None = None, schedule: str = "parallel", max_iter: int = 1000) -> OrthantEstimate:
     """``log P(S)``: the prior probability of the training labels (the GP marginal likelihood).
 
     Parameters
@@ -71,7 +72,8 @@ def gp_log_p_train(K, train_labels, *, method: str = "tilting", samples: int | N
                                    jitter=jitter, damping=damping, schedule=schedule, max_iter=max_iter)
 
 
-def gp_posterior(K, train_labels, test_functions=None, *, method: str = "tilting", test_labels=None,
+def gp_posterior(K: ArrayLike, train_labels: str | ArrayLike, test_functions: str | list | None = None, *,
+                 method: str = "tilting", test_labels: str | ArrayLike | None = None,
                  samples: int | None = None, seed: int = 0, jitter: float = DEFAULT_JITTER,
                  damping: float | None = None, schedule: str = "parallel", max_iter: int = 1000) -> pd.DataFrame:
     """Posterior ``P_B(f_E | S)`` of labellings of the test points, one row per labelling.
@@ -263,7 +265,7 @@ def _sampled_tilting(K, y, samples, seed, jitter):
     n = parse_count(samples, "samples") if samples is not None else DEFAULT_SAMPLES["tilting"]
     if m == 0:
         raise PfmapError("test_functions='sample' with method='tilting' needs training points; use 'sampling'")
-    z_s, logw, prep, bound, converged = tilted_training_draws(K, y, n, seed, jitter)
+    z_s, logw, prep, bound, converged = tilted_training_draws(K, y, n, seed=seed, jitter=jitter)
     train = estimate_from_log_weights(logw, "tilting", int(prep.kept.size), upper_bound=bound if converged else None,
                                       converged=converged, jitter=prep.jitter)
     mean_e, chol_e = conditional_map(K, m, prep)
@@ -285,7 +287,8 @@ def _sampled_tilting(K, y, samples, seed, jitter):
     return df, train
 
 
-def tilted_training_draws(K, y, n: int, seed: int, jitter: float = DEFAULT_JITTER):
+def tilted_training_draws(K: np.ndarray, y: np.ndarray, n: int, *, seed: int, jitter: float = DEFAULT_JITTER
+                          ) -> tuple[np.ndarray, np.ndarray, PreparedOrthant, float, bool]:
     """Tilted draws of ``z_S`` inside the training orthant, with their importance log-weights.
 
     Parameters
@@ -316,7 +319,7 @@ def tilted_training_draws(K, y, n: int, seed: int, jitter: float = DEFAULT_JITTE
 
     Examples
     --------
-    >>> z, logw, prep, bound, ok = tilted_training_draws(np.eye(2), np.array([1, 0], np.int8), 100, 0)
+    >>> z, logw, prep, bound, ok = tilted_training_draws(np.eye(2), np.array([1, 0], np.int8), 100, seed=0)
     >>> bool(np.all(z[:, 0] > 0) and np.all(z[:, 1] < 0)), ok
     (True, True)
     """
@@ -334,7 +337,7 @@ def tilted_training_draws(K, y, n: int, seed: int, jitter: float = DEFAULT_JITTE
     return z_s, logw, prep, prop.log_bound, prop.converged
 
 
-def conditional_map(K, m: int, prep):
+def conditional_map(K: np.ndarray, m: int, prep: PreparedOrthant) -> tuple[np.ndarray, np.ndarray]:
     """``A`` with ``E[z_E | z_S] = A z_S[kept]``, and a Cholesky factor of ``Cov(z_E | z_S)`` (jittered).
 
     Parameters

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pfmap import __version__
 from pfmap.errors import PfmapError
@@ -30,7 +31,7 @@ DEFAULT_JITTER = 1e-10
 CHUNK = 1 << 16
 
 
-def kernel_factor(K, *, jitter: float = DEFAULT_JITTER) -> tuple[np.ndarray, float]:
+def kernel_factor(K: ArrayLike, *, jitter: float = DEFAULT_JITTER) -> tuple[np.ndarray, float]:
     """A factor ``L`` with ``L L^T = K + eps I``: Cholesky, adding the smallest jitter ``eps`` (relative to the
     mean diagonal, growing tenfold from ``jitter``) that makes it succeed.
 
@@ -74,8 +75,8 @@ def kernel_factor(K, *, jitter: float = DEFAULT_JITTER) -> tuple[np.ndarray, flo
                                  "1e-4); check the kernel") from None
 
 
-def sample_nngp(K, samples, *, seed: int = 0, progress: bool | str = False, attrs: dict | None = None,
-                jitter: float = DEFAULT_JITTER) -> pd.DataFrame:
+def sample_nngp(K: ArrayLike, samples: int | str, *, seed: int = 0, progress: bool | str = False,
+                attrs: dict | None = None, jitter: float = DEFAULT_JITTER) -> pd.DataFrame:
     """The volume table of labellings ``z > 0`` for ``samples`` draws ``z ~ N(0, K)``.
 
     Parameters

@@ -19,6 +19,7 @@ import math
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from pfmap.architectures import MLP
@@ -78,7 +79,7 @@ def layer_variances(arch: MLP) -> list[tuple[float, float]]:
     return out
 
 
-def dual_activation(activation: str, k11, k12, k22) -> np.ndarray:
+def dual_activation(activation: str, k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) -> np.ndarray:
     """``E[phi(u) phi(v)]`` for ``(u, v)`` centred Gaussian with variances ``k11, k22`` and covariance ``k12``.
 
     Closed forms: relu (arc-cosine kernel of order 1,
@@ -210,7 +211,7 @@ def _tanh_dual(f11, k12, f22, a, out):  # pragma: no cover - compiled
         out[e] = total * (2.0 / math.pi)
 
 
-def nngp_kernel(arch: MLP, X, X2=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
+def nngp_kernel(arch: MLP, X: ArrayLike, X2: ArrayLike | None = None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
     """NNGP kernel ``K[i, j] = Cov(z(X[i]), z(X2[j]))`` of the final pre-activation ``z`` of ``arch``.
 
     Weights ``N(0, sigma_w**2 / fan_in)`` with fan-in scaling, else

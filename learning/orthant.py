@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from pfmap.errors import PfmapError
@@ -44,14 +45,36 @@ EP_BIAS_NOTE = ("EP is deterministic with no error bound; on equicorrelated orth
 class OrthantEstimate:
     """A log orthant probability with its error.
 
-    ``log_p`` is the estimate; ``error`` the standard error of ``log_p``
-    (sampling methods; delta method, ``relative_error`` of ``p``), 0 for
-    ``exact`` and None for ``ep`` (see ``note`` for its bias);
-    ``ci_low`` / ``ci_high`` a 95% interval for ``p`` where sampled
-    (Wilson for ``sampling``, normal for ``tilting``); ``upper_bound`` a
-    deterministic upper bound on ``log_p`` (tilting's ``psi*``);
-    ``diagnostics`` the method's own figures (iterations, residuals,
-    counts, variable order).
+    Attributes
+    ----------
+    log_p : float
+        The estimate of ``log P``.
+    error : float or None
+        The standard error of ``log_p`` (sampling methods; delta method), 0
+        for ``exact`` and None for ``ep`` (see ``note`` for its bias).
+    method : str
+        The method that computed it.
+    dimension : int
+        The orthant's dimension.
+    samples : int, optional
+        The draws used (sampling methods).
+    converged : bool, optional
+        Whether the method's iteration converged (EP, tilting's saddle point).
+    iterations : int, optional
+        The iterations the method took.
+    relative_error : float, optional
+        The relative standard error of ``p``.
+    ci_low, ci_high : float, optional
+        A 95% interval for ``p`` where sampled (Wilson for ``sampling``,
+        normal for ``tilting``).
+    upper_bound : float, optional
+        A deterministic upper bound on ``log_p`` (tilting's ``psi*``).
+    jitter : float
+        The diagonal jitter added to the kernel.
+    note : str
+        A remark on the estimate (e.g. EP's bias).
+    diagnostics : dict
+        The method's own figures (iterations, residuals, counts, variable order).
 
     Examples
     --------
@@ -84,10 +107,20 @@ class OrthantEstimate:
 class PreparedOrthant:
     """``P(w > 0)`` for ``w ~ N(0, sigma)``: the sign-flipped covariance of the coordinates that matter.
 
-    ``signs`` are +1 / -1 per kept coordinate (``w = signs * z[kept]``),
-    ``kept`` the indices of the coordinates with nonzero variance,
-    ``impossible`` is True when a zero-variance coordinate is labelled 1,
-    ``factor`` the lower Cholesky factor of ``sigma`` (jitter included; None unfactored).
+    Attributes
+    ----------
+    sigma : numpy.ndarray, shape (k, k)
+        The sign-flipped covariance of the kept coordinates (jitter included).
+    factor : numpy.ndarray or None
+        The lower Cholesky factor of ``sigma``; None when unfactored.
+    signs : numpy.ndarray, shape (k,)
+        +1 / -1 per kept coordinate (``w = signs * z[kept]``).
+    kept : numpy.ndarray of int, shape (k,)
+        The indices of the coordinates with nonzero variance.
+    impossible : bool
+        True when a zero-variance coordinate is labelled 1 (probability 0).
+    jitter : float
+        The absolute jitter added to the diagonal of ``sigma``.
 
     Examples
     --------
@@ -103,7 +136,7 @@ class PreparedOrthant:
     jitter: float
 
 
-def parse_labels(labels, d: int | None = None, name: str = "labels") -> np.ndarray:
+def parse_labels(labels: str | ArrayLike, d: int | None = None, name: str = "labels") -> np.ndarray:
     """Labels as a 0/1 ``int8`` vector, from a ``"0110"`` string or a sequence of 0/1 (or bools).
 
     Parameters
@@ -149,7 +182,8 @@ def parse_labels(labels, d: int | None = None, name: str = "labels") -> np.ndarr
     return arr.astype(np.int8)
 
 
-def prepare_orthant(K, labels, *, jitter: float = DEFAULT_JITTER, factorize: bool = True) -> PreparedOrthant:
+def prepare_orthant(K: ArrayLike, labels: str | ArrayLike, *, jitter: float = DEFAULT_JITTER,
+                    factorize: bool = True) -> PreparedOrthant:
     """Validate ``K`` and the labels, flip signs, drop zero-variance coordinates, add jitter, factor.
 
     Parameters
@@ -211,7 +245,7 @@ def prepare_orthant(K, labels, *, jitter: float = DEFAULT_JITTER, factorize: boo
     return PreparedOrthant(sigma, factor, signs, kept, impossible, added)
 
 
-def validate_kernel(K, name: str = "K") -> np.ndarray:
+def validate_kernel(K: ArrayLike, name: str = "K") -> np.ndarray:
     """``K`` as a symmetric finite float matrix (symmetrised), or a one-line error naming ``name``.
 
     Parameters
@@ -249,9 +283,10 @@ def validate_kernel(K, name: str = "K") -> np.ndarray:
     return 0.5 * (K + K.T)
 
 
-def log_orthant_probability(K, labels, *, method: str = "auto", samples: int | None = None, seed: int = 0,
-                            jitter: float = DEFAULT_JITTER, damping: float | None = None,
-                            schedule: str = "parallel", tol: float = 1e-7, max_iter: int = 1000) -> OrthantEstimate:
+def log_orthant_probability(K: ArrayLike, labels: str | ArrayLike, *, method: str = "auto",
+                            samples: int | None = None, seed: int = 0, jitter: float = DEFAULT_JITTER,
+                            damping: float | None = None, schedule: str = "parallel", tol: float = 1e-7,
+                            max_iter: int = 1000) -> OrthantEstimate:
     """``log P(sign pattern of z = labels)`` for ``z ~ N(0, K)``; label 1 iff ``z_i > 0``.
 
     Parameters
@@ -354,7 +389,7 @@ def _tilting(prep: PreparedOrthant, samples: int, seed: int) -> OrthantEstimate:
                                      diagnostics={"saddle_residual": prop.residual, "order": prop.order})
 
 
-def estimate_from_log_weights(logw, method: str, dimension: int, **fields) -> OrthantEstimate:
+def estimate_from_log_weights(logw: ArrayLike, method: str, dimension: int, **fields: object) -> OrthantEstimate:
     """An :class:`OrthantEstimate` from importance log-weights: ``log mean(w)`` and its delta-method error.
 
     Parameters

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pfmap.errors import PfmapError
 from pfmap.validation import parse_count
@@ -81,10 +82,16 @@ def pac_bayes_bound(log_p_train: float, m: int, *, delta: float = DEFAULT_DELTA)
 class PosteriorMean:
     """The posterior mean of the test pre-activations and the labelling it gives.
 
-    ``mean`` is ``E[z_E | labels S]``, ``function`` the labels
-    ``[mean > 0]`` of E, ``test_error`` the fraction of E where they differ
-    from the given test labels (None without them), ``method`` how the
-    training posterior was approximated.
+    Attributes
+    ----------
+    mean : numpy.ndarray, shape (k,)
+        ``E[z_E | labels S]``.
+    function : str
+        The labels ``[mean > 0]`` of E, as a 0/1 string.
+    test_error : float or None
+        The fraction of E where they differ from the given test labels (None without them).
+    method : str
+        How the training posterior was approximated (``ep`` or ``tilting``).
 
     Examples
     --------
@@ -98,7 +105,8 @@ class PosteriorMean:
     method: str
 
 
-def gp_posterior_mean(K, train_labels, *, method: str = "ep", test_labels=None, samples: int | None = None,
+def gp_posterior_mean(K: ArrayLike, train_labels: str | ArrayLike, *, method: str = "ep",
+                      test_labels: str | ArrayLike | None = None, samples: int | None = None,
                       seed: int = 0, jitter: float = DEFAULT_JITTER, damping: float | None = None,
                       schedule: str = "parallel", max_iter: int = 1000) -> PosteriorMean:
     """The labelling of E by the sign of the posterior mean ``E[z_E | S]`` (the GP classifier's prediction).
@@ -148,7 +156,7 @@ def gp_posterior_mean(K, train_labels, *, method: str = "ep", test_labels=None, 
         mean_s = res.mean * prep.signs
     elif key == "tilting":
         n = parse_count(samples, "samples") if samples is not None else DEFAULT_SAMPLES["tilting"]
-        z_s, logw, prep, _, _ = tilted_training_draws(K, y, n, seed, jitter)
+        z_s, logw, prep, _, _ = tilted_training_draws(K, y, n, seed=seed, jitter=jitter)
         w = np.exp(logw - np.max(logw))
         mean_s = (w @ z_s[:, prep.kept]) / w.sum()
     else:
@@ -167,9 +175,27 @@ def gp_posterior_mean(K, train_labels, *, method: str = "ep", test_labels=None, 
 class BoundReport:
     """``log P(S)`` with its standard error, the PAC-Bayes bound, and the posterior-mean test error.
 
-    ``bound_low`` / ``bound_high`` are the bound at ``log_p_train`` plus /
-    minus twice its standard error (equal to ``bound`` for EP, whose error
-    is not known); ``mean_test_error`` is None without test labels.
+    Attributes
+    ----------
+    m : int
+        The number of training points.
+    log_p_train : float
+        ``ln P(S)``.
+    log_p_train_error : float or None
+        Its standard error (None for EP, whose error is not known).
+    method : str
+        How ``log P(S)`` was computed.
+    delta : float
+        The confidence parameter.
+    bound : float
+        The PAC-Bayes bound on the expected error at ``log_p_train``.
+    bound_low, bound_high : float
+        The bound at ``log_p_train`` plus / minus twice its standard error
+        (equal to ``bound`` for EP).
+    mean_test_error : float or None
+        The test error of the posterior-mean labelling; None without test labels.
+    mean_function : str or None
+        That labelling of the test points; None without test labels.
 
     Examples
     --------
@@ -189,9 +215,9 @@ class BoundReport:
     mean_function: str | None
 
 
-def generalization_bound(K, train_labels, *, test_labels=None, method: str = "tilting",
-                         mean_method: str = "ep", delta: float = DEFAULT_DELTA, samples: int | None = None,
-                         seed: int = 0, jitter: float = DEFAULT_JITTER) -> BoundReport:
+def generalization_bound(K: ArrayLike, train_labels: str | ArrayLike, *, test_labels: str | ArrayLike | None = None,
+                         method: str = "tilting", mean_method: str = "ep", delta: float = DEFAULT_DELTA,
+                         samples: int | None = None, seed: int = 0, jitter: float = DEFAULT_JITTER) -> BoundReport:
     """PAC-Bayes bound from the NNGP kernel, and the test error of the GP posterior-mean labelling.
 
     Parameters

@@ -432,6 +432,11 @@ def train_networks(params, shuffle_keys, sizes, w_off, b_off, has_bias, x_train,
         Outputs, one row or entry per run: labels on E (uint8), first fitting epoch (-1 if none), epochs
         trained, whether the final network fits S.
 
+    Returns
+    -------
+    None
+        The results are written into ``params``, ``bits``, ``fit_epoch``, ``epochs`` and ``fits_at_end``.
+
     Examples
     --------
     >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]]); y = np.array([0.0, 1.0, 1.0])

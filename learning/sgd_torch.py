@@ -33,7 +33,10 @@ device.  torch is an optional extra, imported inside the functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pfmap.architectures import ACT_RELU, ACT_TANH, MLP
 from pfmap.errors import PfmapError
@@ -48,7 +51,7 @@ BACKENDS = ("auto", "numba", "torch")
 NUMBA_MAX_PARAMETERS = 20_000  # "auto" trains nets up to this size with the numba kernel on the CPU
 
 
-def parameter_offsets(layer_sizes, bias: bool) -> tuple[np.ndarray, np.ndarray, int]:
+def parameter_offsets(layer_sizes: Sequence[int], bias: bool) -> tuple[np.ndarray, np.ndarray, int]:
     """Offsets of each layer's weight block and biases in the flat parameter vector, and its length.
 
     Parameters
@@ -78,7 +81,7 @@ def parameter_offsets(layer_sizes, bias: bool) -> tuple[np.ndarray, np.ndarray, 
     return np.array(w_off, dtype=np.int64), np.array(b_off, dtype=np.int64), pos
 
 
-def epoch_orders(shuffle_keys, epoch: int, m: int) -> np.ndarray:
+def epoch_orders(shuffle_keys: ArrayLike, epoch: int, m: int) -> np.ndarray:
     """Minibatch order of each run in ``epoch`` (0-based): the stable argsort of its splitmix64 sort keys.
 
     Parameters
@@ -195,10 +198,11 @@ def _labels(weights, biases, x, act: int):
     return torch.cat(parts, dim=1)
 
 
-def train_networks_torch(params: np.ndarray, shuffle_keys: np.ndarray, layer_sizes, bias: bool, x_train: np.ndarray,
-                         y_train: np.ndarray, x_test: np.ndarray, *, act: int, loss: int, opt: int, lr: float,
-                         momentum: float, beta1: float, beta2: float, eps: float, batch: int, max_epochs: int,
-                         after: int, device: str = "cpu"):
+def train_networks_torch(params: np.ndarray, shuffle_keys: np.ndarray, layer_sizes: Sequence[int], *, bias: bool,
+                         x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, act: int, loss: int, opt: int,
+                         lr: float, momentum: float, beta1: float, beta2: float, eps: float, batch: int,
+                         max_epochs: int, after: int, device: str = "cpu"
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Train the rows of ``params`` as batched tensors: the twin of :func:`pfmap.learning.sgd_numba.train_networks`.
 
     Parameters
@@ -223,9 +227,9 @@ def train_networks_torch(params: np.ndarray, shuffle_keys: np.ndarray, layer_siz
     Examples
     --------
     >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]]); y = np.array([0.0, 1.0, 1.0])
-    >>> out = train_networks_torch(np.array([[0.5, -0.5, 0.0]]), np.zeros(1, dtype=np.uint64), (2, 1), True,
-    ...                            x, y, x[:1], act=0, loss=0, opt=0, lr=1.0, momentum=0.0, beta1=0.9,
-    ...                            beta2=0.999, eps=1e-8, batch=1, max_epochs=100, after=0)
+    >>> out = train_networks_torch(np.array([[0.5, -0.5, 0.0]]), np.zeros(1, dtype=np.uint64), (2, 1), bias=True,
+    ...                            x_train=x, y_train=y, x_test=x[:1], act=0, loss=0, opt=0, lr=1.0,
+    ...                            momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, batch=1, max_epochs=100, after=0)
     >>> int(out[2][0]) > 0, bool(out[4][0]), int(out[1][0, 0])
     (True, True, 0)
     """
@@ -373,7 +377,7 @@ def choose_backend(backend: str, device: str, n_parameters: int) -> tuple[str, s
     return key, dev
 
 
-def group_size(backend: str, layer_sizes, n_parameters: int, m: int, batch: int, device: str) -> int:
+def group_size(backend: str, layer_sizes: Sequence[int], n_parameters: int, *, m: int, batch: int, device: str) -> int:
     """Networks trained together (results do not depend on it): numba by parameter memory, torch by a budget.
 
     Parameters
@@ -390,7 +394,7 @@ def group_size(backend: str, layer_sizes, n_parameters: int, m: int, batch: int,
 
     Examples
     --------
-    >>> group_size("numba", (7, 40, 40, 1), 2001, 32, 8, "cpu")
+    >>> group_size("numba", (7, 40, 40, 1), 2001, m=32, batch=8, device="cpu")
     4096
     """
     if backend == "numba":

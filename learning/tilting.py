@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg, optimize, special
 
 from pfmap.errors import PfmapError
@@ -27,7 +28,7 @@ SAMPLE_CHUNK = 4096
 SOLVE_TOLERANCE = 1e-8
 
 
-def log_normal_probability(a, b) -> np.ndarray:
+def log_normal_probability(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """``log(Phi(b) - Phi(a))`` for ``a <= b``, accurate in both tails.
 
     Parameters
@@ -66,7 +67,7 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
         return np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 
-def truncated_normal(a, b, rng: np.random.Generator) -> np.ndarray:
+def truncated_normal(a: ArrayLike, b: ArrayLike, rng: np.random.Generator) -> np.ndarray:
     """One draw of ``N(0, 1)`` conditioned on ``[a, b]`` per entry, by inversion in log space.
 
     In a tail (``a > 0``, or ``b < 0`` by symmetry) the draw inverts the
@@ -130,13 +131,29 @@ def _moments(a, b):
 class TiltedProposal:
     """The reordered, scaled problem and its minimax tilting (from :func:`minimax_tilting`).
 
-    ``order`` maps the proposal's coordinates to the original variables;
-    ``factor`` is the unit-diagonal Cholesky factor (rows scaled by
-    ``scale``), so ``X[order] = scale * (factor @ Z)`` with ``Z`` the proposal
-    draws; ``lower`` / ``upper`` are the scaled bounds; ``mu`` the tilting
-    parameters (last one 0); ``log_bound`` is ``psi*``, an upper bound on
-    the log-probability; ``converged`` / ``residual`` / ``iterations``
-    report the saddle-point solve.
+    Attributes
+    ----------
+    order : numpy.ndarray of int, shape (d,)
+        Maps the proposal's coordinates to the original variables.
+    factor : numpy.ndarray, shape (d, d)
+        The unit-diagonal lower Cholesky factor (rows scaled by ``scale``), so
+        ``X[order] = scale * (factor @ Z)`` with ``Z`` the proposal draws.
+    scale : numpy.ndarray, shape (d,)
+        The diagonal of the reordered Cholesky factor.
+    lower, upper : numpy.ndarray, shape (d,)
+        The reordered bounds divided by ``scale``.
+    mu : numpy.ndarray, shape (d,)
+        The tilting parameters (the last one 0).
+    x : numpy.ndarray, shape (d,)
+        The saddle point's location (the last one 0).
+    log_bound : float
+        ``psi*``, an upper bound on the log-probability.
+    converged : bool
+        Whether the saddle-point solve reached its tolerance.
+    residual : float
+        The largest absolute residual of that solve.
+    iterations : int
+        The solver's iterations (and function evaluations of any fallback).
 
     Examples
     --------
@@ -158,7 +175,7 @@ class TiltedProposal:
     iterations: int
 
 
-def minimax_tilting(sigma: np.ndarray, lower, upper) -> TiltedProposal:
+def minimax_tilting(sigma: np.ndarray, lower: ArrayLike, upper: ArrayLike) -> TiltedProposal:
     """Reorder, factor, and solve the minimax saddle point for ``P(lower <= X <= upper)``, ``X ~ N(0, sigma)``.
 
     Parameters

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pfmap import __version__
 from pfmap.architectures import ACT_RELU, ACTIVATION_CODES, MLP
@@ -124,12 +126,14 @@ class TrainResult:
         return unpack_bits(self.test_words, self.n_test)
 
 
-def train_chunk(arch: MLP, X_train, y_train, X_test, y_test=None, *, runs: int, first_run: int = 0, seed: int = 0,
+def train_chunk(arch: MLP, X_train: ArrayLike, y_train: ArrayLike, X_test: ArrayLike,
+                y_test: ArrayLike | None = None, *, runs: int, first_run: int = 0, seed: int = 0,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, optimizer: str = "sgd", lr: float = 0.01, batch_size: int = 8,
                 loss: str = "ce", momentum: float = 0.0, betas: tuple[float, float] = (0.9, 0.999),
                 eps: float = 1e-8, max_epochs: int = DEFAULT_MAX_EPOCHS, epochs_after_fit: int = 0,
                 backend: str = "auto", device: str = "cpu", return_parameters: bool = False,
-                networks_at_once: int | None = None, on_progress=None) -> TrainResult:
+                networks_at_once: int | None = None,
+                on_progress: Callable[[int, int], object] | None = None) -> TrainResult:
     """Train runs ``first_run .. first_run + runs - 1`` of a job and record the function each finds on E.
 
     A pure function of its arguments (picklable in and out): the unit of work
@@ -212,8 +216,8 @@ def train_chunk(arch: MLP, X_train, y_train, X_test, y_test=None, *, runs: int, 
     seed, chunk_size = check_seed(seed), check_whole(chunk_size, "chunk_size", minimum=1)
     n_params = arch.n_parameters
     if networks_at_once is None:
-        group = group_size(job["backend"], arch.layer_sizes, n_params, job["x_train"].shape[0],
-                           job["scalars"]["batch"], job["device"])
+        group = group_size(job["backend"], arch.layer_sizes, n_params, m=job["x_train"].shape[0],
+                           batch=job["scalars"]["batch"], device=job["device"])
     else:
         group = check_whole(networks_at_once, "networks_at_once", minimum=1)
     k = job["x_test"].shape[0]
@@ -244,8 +248,8 @@ def _train_group(job: dict, arch: MLP, params: np.ndarray, keys: np.ndarray):
     """Train one group with the job's backend; returns (final params, bits, fit_epoch, epochs, fits_at_end)."""
     s = job["scalars"]
     if job["backend"] == "torch":
-        return train_networks_torch(params, keys, arch.layer_sizes, arch.bias, job["x_train"], job["y_train"],
-                                    job["x_test"], device=job["device"], **s)
+        return train_networks_torch(params, keys, arch.layer_sizes, bias=arch.bias, x_train=job["x_train"],
+                                    y_train=job["y_train"], x_test=job["x_test"], device=job["device"], **s)
     runs = params.shape[0]
     bits = np.zeros((runs, job["x_test"].shape[0]), dtype=np.uint8)
     fit_epoch, epochs = np.zeros(runs, dtype=np.int64), np.zeros(runs, dtype=np.int64)
@@ -258,7 +262,8 @@ def _train_group(job: dict, arch: MLP, params: np.ndarray, keys: np.ndarray):
     return params, bits, fit_epoch, epochs, fits_at_end
 
 
-def train_table(arch: MLP, X_train, y_train, X_test, y_test=None, *, runs: int, seed: int = 0,
+def train_table(arch: MLP, X_train: ArrayLike, y_train: ArrayLike, X_test: ArrayLike,
+                y_test: ArrayLike | None = None, *, runs: int, seed: int = 0,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, optimizer: str = "sgd", lr: float = 0.01, batch_size: int = 8,
                 loss: str = "ce", momentum: float = 0.0, betas: tuple[float, float] = (0.9, 0.999),
                 eps: float = 1e-8, max_epochs: int = DEFAULT_MAX_EPOCHS, epochs_after_fit: int = 0,

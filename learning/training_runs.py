@@ -16,12 +16,13 @@ C. Mingard, G. Valle-Pérez, J. Skalse, A. A. Louis, "Is SGD a Bayesian sampler?
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
 from pfmap import __version__
-from pfmap.architectures import architecture_from_dict
+from pfmap.architectures import MLP, architecture_from_dict
 from pfmap.datasets import DataSet
 from pfmap.errors import PfmapError
 from pfmap.executors import run_chunks
@@ -48,6 +49,28 @@ def _fitted_keys(columns: dict, words: int) -> list[tuple]:
 def training_chunk(arch_dict: dict, data: DataSet, settings: dict, config: dict, chunk: int) -> dict:
     """Train chunk ``chunk`` of a job; its per-run columns (picklable, for the executors).
 
+    :func:`pfmap.executors.run_chunks` calls it as ``training_chunk(*args, chunk)``, so every
+    parameter is positional.
+
+    Parameters
+    ----------
+    arch_dict : dict
+        The architecture, as ``MLP.to_dict()`` gives it.
+    data : pfmap.DataSet
+        S and E.
+    settings : dict
+        Optimiser settings of :func:`pfmap.learning.training.train_chunk`.
+    config : dict
+        The job: ``runs``, ``chunk_size`` and ``seed`` are read.
+    chunk : int
+        The chunk index: runs ``chunk * chunk_size`` onwards.
+
+    Returns
+    -------
+    dict
+        Per-run columns: ``w0, w1, ...`` (uint64 test words), ``fitted`` (bool),
+        ``fit_epoch`` and ``epochs`` (int64), ``test_error`` (float64).
+
     Examples
     --------
     >>> from pfmap import MLP
@@ -69,9 +92,9 @@ def training_chunk(arch_dict: dict, data: DataSet, settings: dict, config: dict,
     return columns
 
 
-def train_runs(arch, data: DataSet, *, runs, seed: int = 0, chunk_size: int | None = None, out=None,
-               dask: bool = False, scheduler: str | None = None, workers: int | None = None,
-               progress: bool | str = False, **settings) -> pd.DataFrame:
+def train_runs(arch: MLP, data: DataSet, *, runs: int | str, seed: int = 0, chunk_size: int | None = None,
+               out: str | os.PathLike | None = None, dask: bool = False, scheduler: str | None = None,
+               workers: int | None = None, progress: bool | str = False, **settings: object) -> pd.DataFrame:
     """P_SGD(f|S) of a training job on a data set, chunk by chunk, resumable from a run folder.
 
     Parameters
@@ -158,17 +181,34 @@ def train_runs(arch, data: DataSet, *, runs, seed: int = 0, chunk_size: int | No
         if folder is not None:
             folder.close()
     ordered = [done[k] for k in range(config["chunks"])]
-    return runs_table(ordered, data.k, runs, config)
+    return runs_table(ordered, data.k, runs, config=config)
 
 
-def runs_table(chunks: list[dict], k: int, runs: int, config: dict) -> pd.DataFrame:
+def runs_table(chunks: list[dict], k: int, runs: int, *, config: dict) -> pd.DataFrame:
     """The volume table of the fitted runs of a job from its chunks' columns (in chunk order).
+
+    Parameters
+    ----------
+    chunks : list of dict
+        The columns of each chunk (as :func:`training_chunk` returns them), in chunk order.
+    k : int
+        The number of test points ``|E|``.
+    runs : int
+        The job's number of runs (fitted or not).
+    config : dict
+        The job's configuration, copied into ``df.attrs["pfmap"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``function, probability, count, ci_low, ci_high, test_error, mean_epochs`` over the fitted runs,
+        most frequent first; ``attrs["not_fitted"]`` counts the runs that never fitted S.
 
     Examples
     --------
     >>> cols = {"w0": np.array([1, 1, 2], dtype=np.uint64), "fitted": np.array([True, True, False]),
     ...         "fit_epoch": np.array([3, 5, -1]), "epochs": np.array([3, 5, 9]), "test_error": np.array([0., 0., 1.])}
-    >>> df = runs_table([cols], 2, 3, {})
+    >>> df = runs_table([cols], 2, 3, config={})
     >>> df[["function", "count", "mean_epochs"]].values.tolist(), df.attrs["not_fitted"]
     ([['10', 2, 4.0]], 1)
     """

@@ -101,6 +101,22 @@ def _compact(keys, counts):
 class TableCounter:
     """Counts of distinct packed truth tables with ``words`` uint64 words each.
 
+    An open-addressing hash table (linear probing) that grows as it fills.
+
+    Parameters
+    ----------
+    words : int
+        uint64 words per packed table (``ceil(m / 64)`` for ``m`` inputs).
+    capacity : int
+        Initial slots, rounded up to a power of two (at least 16).
+
+    Attributes
+    ----------
+    words : int
+        uint64 words per packed table.
+    total : int
+        How many tables were counted, repeats included.
+
     Examples
     --------
     >>> c = TableCounter(1)

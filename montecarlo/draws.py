@@ -70,9 +70,25 @@ def block_destinations(positions: np.ndarray) -> np.ndarray:
 class DrawPlan:
     """What :func:`draw_network` needs besides the key: scales, destinations and per-thread scratch sizes.
 
-    ``scales`` (float64, canonical order), ``scales32`` (float32, padded to
-    whole blocks), ``positions`` (canonical index -> output offset) and
-    ``blocks`` (:func:`block_destinations`).
+    Parameters
+    ----------
+    scales : array_like
+        Per-parameter scales, canonical order.
+    positions : array_like
+        Canonical parameter index -> offset in the output buffer.
+
+    Attributes
+    ----------
+    scales : numpy.ndarray
+        float64, canonical order.
+    scales32 : numpy.ndarray
+        float32, padded with zeros to whole blocks of eight.
+    positions : numpy.ndarray
+        int64, canonical index -> output offset.
+    blocks : numpy.ndarray
+        int64 block destinations (:func:`block_destinations`).
+    word_count : int
+        uint64 stream words per network (four per block).
 
     Examples
     --------
@@ -85,7 +101,7 @@ class DrawPlan:
     Marsaglia, Tsang, J. Stat. Softw. 5(8), 2000 (the ziggurat these blocks run).
     """
 
-    def __init__(self, scales, positions):
+    def __init__(self, scales: np.ndarray, positions: np.ndarray) -> None:
         self.scales = np.ascontiguousarray(scales, dtype=np.float64)
         self.positions = np.ascontiguousarray(positions, dtype=np.int64)
         self.blocks = block_destinations(self.positions)
@@ -93,8 +109,8 @@ class DrawPlan:
         self.scales32[: self.scales.shape[0]] = self.scales.astype(np.float32)
         self.word_count = self.blocks.shape[0] * (BLOCK // 2)
 
-    def scratch(self):
-        """Fresh per-thread scratch: ``(words, redo, spill)``."""
+    def scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fresh per-thread scratch: ``(words, redo, spill)`` (:func:`draw_scratch`)."""
         return draw_scratch(self.blocks.shape[0])
 
 
@@ -145,6 +161,11 @@ def fast_blocks(words, scales32, positions, blocks, out, masks, spill):
         int64, one rejection mask per block (filled).
     spill : numpy.ndarray
         Eight float32 of scratch.
+
+    Returns
+    -------
+    None
+        ``out`` and ``masks`` are filled in place.
 
     Examples
     --------
@@ -199,6 +220,11 @@ def draw_network(key, i, scales, scales32, gaussian, positions, blocks, out, wor
     words, redo, spill : numpy.ndarray
         Scratch (:func:`draw_scratch`).
 
+    Returns
+    -------
+    None
+        ``out`` is filled in place.
+
     Examples
     --------
     >>> from pfmap.montecarlo.rng import chunk_key
@@ -206,7 +232,7 @@ def draw_network(key, i, scales, scales32, gaussian, positions, blocks, out, wor
     >>> out = np.zeros(5, dtype=np.float32)
     >>> draw_network(chunk_key(1, 0), 0, plan.scales, plan.scales32, True, plan.positions, plan.blocks, out,
     ...              *plan.scratch())
-    >>> bool(np.array_equal(out, draw_parameters(chunk_key(1, 0), 0, 1, np.ones(5), True)[0]))
+    >>> bool(np.array_equal(out, draw_parameters(chunk_key(1, 0), 0, 1, scales=np.ones(5), gaussian=True)[0]))
     True
     """
     base = stream_base(key, i)
@@ -253,28 +279,35 @@ def draw_batch(key, first, count, scales, scales32, gaussian, positions, blocks,
 
     Parameters
     ----------
-    key, first, count
-        The chunk's key and the networks.
+    key : numpy.uint64
+        The chunk's key.
+    first, count : int
+        The networks.
     scales, scales32, gaussian, positions, blocks
-        The plan (:class:`DrawPlan`).
-    out
+        The plan (:class:`DrawPlan`) and whether the prior is Gaussian.
+    out : numpy.ndarray
         ``(count, P)`` float32 (filled).
-    words, redo, spill
-        Scratch.
+    words, redo, spill : numpy.ndarray
+        Scratch (:func:`draw_scratch`).
+
+    Returns
+    -------
+    None
+        ``out`` is filled in place.
 
     Examples
     --------
     >>> from pfmap.montecarlo.rng import chunk_key
     >>> plan = DrawPlan(np.ones(3), np.arange(3)); out = np.zeros((2, 3), dtype=np.float32)
     >>> draw_batch(chunk_key(1, 0), 0, 2, plan.scales, plan.scales32, True, plan.positions, plan.blocks, out, *plan.scratch())
-    >>> bool(np.array_equal(out, draw_parameters(chunk_key(1, 0), 0, 2, np.ones(3), True)))
+    >>> bool(np.array_equal(out, draw_parameters(chunk_key(1, 0), 0, 2, scales=np.ones(3), gaussian=True)))
     True
     """
     for b in range(count):
         draw_network(key, first + b, scales, scales32, gaussian, positions, blocks, out[b], words, redo, spill)
 
 
-def draw_parameters(key, first: int, count: int, scales: np.ndarray, gaussian: bool) -> np.ndarray:
+def draw_parameters(key: np.uint64 | int, first: int, count: int, *, scales: np.ndarray, gaussian: bool) -> np.ndarray:
     """Parameters (float32) of networks ``first .. first+count-1`` of a chunk, one row each.
 
     Row ``b`` depends only on ``(key, first + b)``, so any split of a chunk
@@ -300,10 +333,10 @@ def draw_parameters(key, first: int, count: int, scales: np.ndarray, gaussian: b
     --------
     >>> from pfmap.montecarlo.rng import chunk_key
     >>> key = chunk_key(1, 0)
-    >>> whole = draw_parameters(key, 0, 4, np.ones(3), True)
-    >>> whole.dtype, bool(np.array_equal(whole[2:], draw_parameters(key, 2, 2, np.ones(3), True)))
+    >>> whole = draw_parameters(key, 0, 4, scales=np.ones(3), gaussian=True)
+    >>> whole.dtype, bool(np.array_equal(whole[2:], draw_parameters(key, 2, 2, scales=np.ones(3), gaussian=True)))
     (dtype('float32'), True)
-    >>> bool(np.all(np.abs(draw_parameters(key, 0, 100, np.full(5, 2.0), False)) <= 2))
+    >>> bool(np.all(np.abs(draw_parameters(key, 0, 100, scales=np.full(5, 2.0), gaussian=False)) <= 2))
     True
 
     References

@@ -147,7 +147,32 @@ def cached_njit(digest: str) -> Callable:
         def _index_key(self, sig, codegen):
             return (*super()._index_key(sig, codegen), digest)
 
-    def njit(**options):
+    def njit(**options: object) -> Callable[[Callable], Callable]:
+        """A decorator compiling a function with ``numba.njit(cache=True, **options)``, keyed on the source digest.
+
+        Parameters
+        ----------
+        **options
+            numba's ``njit`` options (``inline``, ``nogil``, ``fastmath``, ...), ``cache`` excepted.
+
+        Returns
+        -------
+        callable
+            The decorator: it returns numba's dispatcher (the plain function under ``NUMBA_DISABLE_JIT``).
+
+        Raises
+        ------
+        TypeError
+            If ``cache`` is passed.
+
+        Examples
+        --------
+        >>> @njit(nogil=True)
+        ... def add_one(x):
+        ...     return x + 1
+        >>> add_one(41)
+        42
+        """
         if "cache" in options:
             raise TypeError("cached_njit kernels are always cached; do not pass cache")
 

@@ -20,12 +20,13 @@ arXiv:1909.11522 (2019), App. L; C. Mingard et al., "Is SGD a Bayesian sampler? 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
 from pfmap import __version__
-from pfmap.architectures import architecture_from_dict
+from pfmap.architectures import MLP, architecture_from_dict
 from pfmap.datasets import DataSet
 from pfmap.errors import PfmapError
 from pfmap.executors import run_chunks
@@ -91,16 +92,40 @@ def accepted_labellings(tables: np.ndarray, data: DataSet, size: int) -> tuple[n
     return pack_bits(unpack_bits(chosen, size)[:, data.test]), int(keep.sum())
 
 
-def posterior_config(arch, data: DataSet, input_set: InputSet, seed: int, samples: int, chunk_size: int,
+def posterior_config(arch: MLP, data: DataSet, input_set: InputSet, *, seed: int, samples: int, chunk_size: int,
                      backend: str, device: str) -> dict:
     """The manifest of a rejection-sampling run.
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture, carrying its prior.
+    data : pfmap.DataSet
+        The data set (S with its labels, and E).
+    input_set : pfmap.InputSet
+        The points of S ∪ E (``data.input_set()``).
+    seed : int
+        The run's seed.
+    samples : int
+        How many networks the run draws.
+    chunk_size : int
+        Networks per chunk.
+    backend, device : str
+        Canonical backend and device (:func:`pfmap.montecarlo.backends.resolve_backend`).
+
+    Returns
+    -------
+    dict
+        JSON-ready manifest: format, version, architecture, data, inputs, seed, samples, chunk size,
+        number of chunks, stream and backend.
 
     Examples
     --------
     >>> from pfmap import Perceptron
     >>> from pfmap.datasets import boolean_dataset
     >>> data = boolean_dataset(2, "0001", train_mask="1100")
-    >>> posterior_config(Perceptron(2), data, data.input_set(), 0, 10, 4, "numba", "cpu")["chunks"]
+    >>> posterior_config(Perceptron(2), data, data.input_set(), seed=0, samples=10, chunk_size=4, backend="numba",
+    ...                  device="cpu")["chunks"]
     3
     """
     return {"format": RUN_FORMAT, "pfmap_version": __version__, "architecture": arch.to_dict(),
@@ -110,15 +135,41 @@ def posterior_config(arch, data: DataSet, input_set: InputSet, seed: int, sample
             "backend": backend}
 
 
-def posterior_chunk(arch_dict: dict, data: DataSet, config: dict, device: str, threads, chunk: int):
+def posterior_chunk(arch_dict: dict, data: DataSet, config: dict, device: str, threads: int | None,
+                    chunk: int) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Run chunk ``chunk``: ``(labelling keys, counts, accepted, drawn)`` (picklable, for the executors).
+
+    The executors call it as ``posterior_chunk(*args, chunk)``
+    (:func:`pfmap.executors.run_chunks`), so its parameters stay positional.
+
+    Parameters
+    ----------
+    arch_dict : dict
+        The architecture (``to_dict``).
+    data : pfmap.DataSet
+        The data set.
+    config : dict
+        The run's manifest (:func:`posterior_config`).
+    device : str
+        Where the networks are computed.
+    threads : int or None
+        numba threads (None: all).
+    chunk : int
+        Which chunk.
+
+    Returns
+    -------
+    tuple
+        ``(keys, counts, accepted, drawn)``: ``(distinct, ceil(k/64))`` uint64 packed labellings of E, their
+        int64 counts, the number of accepted networks and the number drawn.
 
     Examples
     --------
     >>> from pfmap import Perceptron
     >>> from pfmap.datasets import boolean_dataset
     >>> data = boolean_dataset(2, "0001", train_mask="1100")
-    >>> cfg = posterior_config(Perceptron(2), data, data.input_set(), 0, 1000, 1000, "numba", "cpu")
+    >>> cfg = posterior_config(Perceptron(2), data, data.input_set(), seed=0, samples=1000, chunk_size=1000,
+    ...                        backend="numba", device="cpu")
     >>> keys, counts, accepted, drawn = posterior_chunk(Perceptron(2).to_dict(), data, cfg, "cpu", 1, 0)
     >>> int(counts.sum()) == accepted, drawn
     (True, 1000)
@@ -141,8 +192,9 @@ def posterior_chunk(arch_dict: dict, data: DataSet, config: dict, device: str, t
     return keys, counts, accepted, drawn
 
 
-def sample_posterior(arch, data: DataSet, samples, *, seed: int = 0, backend: str | None = None,
-                     device: str = "cpu", chunk_size: int | None = None, out=None, workers: int | None = None,
+def sample_posterior(arch: MLP, data: DataSet, samples: int | str, *, seed: int = 0, backend: str | None = None,
+                     device: str = "cpu", chunk_size: int | None = None, out: str | os.PathLike | None = None,
+                     workers: int | None = None,
                      dask: bool = False, scheduler: str | None = None, progress: bool | str = False,
                      min_accepted: int = 10) -> pd.DataFrame:
     """P_B(f|S) by rejection sampling: networks from the prior that fit S, counted by their labelling of E.
@@ -202,7 +254,8 @@ def sample_posterior(arch, data: DataSet, samples, *, seed: int = 0, backend: st
     input_set = data.input_set()
     if arch.n != data.n:
         raise PfmapError(f"the data points have {data.n} features but the network expects n = {arch.n}")
-    config = posterior_config(arch, data, input_set, seed, samples, chunk_size, backend, device)
+    config = posterior_config(arch, data, input_set, seed=seed, samples=samples, chunk_size=chunk_size,
+                              backend=backend, device=device)
     _check_acceptance(arch, data, input_set, config, device, samples, min_accepted)
     folder = RunFolder(out, config, identity=IDENTITY, parameter="out") if out is not None else None
     total = TableCounter(n_words(data.k))
@@ -291,7 +344,7 @@ def _table(total: TableCounter, data: DataSet, config: dict, stats: dict) -> pd.
                            "ci_high": [], "test_error": []})
         df.attrs["pfmap"] = attrs
         return df
-    df = volume_table(keys, counts, accepted, data.k, attrs)
+    df = volume_table(keys, counts, accepted, length=data.k, attrs=attrs)
     target = np.frombuffer(data.target_function.encode(), dtype=np.uint8)
     bits = np.frombuffer("".join(df["function"]).encode(), dtype=np.uint8).reshape(len(df), data.k)
     df["test_error"] = (bits != target).mean(axis=1)

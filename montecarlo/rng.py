@@ -141,6 +141,11 @@ def stream_words(base, count, words):
     words : numpy.ndarray
         uint64 output.
 
+    Returns
+    -------
+    None
+        ``words[:count]`` is filled in place.
+
     Examples
     --------
     >>> w = np.empty(2, dtype=np.uint64); stream_words(np.uint64(0), 2, w)

@@ -14,12 +14,18 @@ Rocklin, "Dask: parallel computation with blocked algorithms and task scheduling
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pfmap import __version__
+from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
+from pfmap.inputs import InputSet
 from pfmap.executors import check_scheduler, run_chunks
 from pfmap.progress import progress_bar
 from pfmap.tables import table_format
@@ -32,6 +38,9 @@ from pfmap.montecarlo.runs.chunks import chunk_task, count_chunk
 from pfmap.montecarlo.runs.folder import SamplingFolder
 from pfmap.montecarlo.runs.manifest import prepare
 from pfmap.montecarlo.volume_table import VolumeRows, write_volume
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COMMON = """arch : pfmap.MLP or pfmap.Perceptron
         The architecture; it carries the prior.
@@ -60,9 +69,10 @@ _COMMON = """arch : pfmap.MLP or pfmap.Perceptron
         Filled with fast-path counters (``fallback_inputs``)."""
 
 
-def sample(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = None, device: str = "cpu",
-           chunk_size: int | None = None, out=None, workers: int | None = None, dask: bool = False,
-           scheduler: str | None = None, progress: bool | str = False, stats: dict | None = None):
+def sample(arch: MLP, samples: int | float | str, *, seed: int = 0, inputs: str | ArrayLike | InputSet | None = None,
+           backend: str | None = None, device: str = "cpu", chunk_size: int | None = None,
+           out: str | os.PathLike | None = None, workers: int | None = None, dask: bool = False,
+           scheduler: str | None = None, progress: bool | str = False, stats: dict | None = None) -> pd.DataFrame:
     """Sample ``samples`` random networks of ``arch`` and return the volume table of their functions.
 
     The result depends only on (arch, inputs, seed, samples, chunk_size) and on
@@ -112,10 +122,11 @@ def sample(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = N
             folder.close()
 
 
-def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend: str | None = None,
-                     device: str = "cpu", chunk_size: int | None = None, workers: int | None = None,
-                     dask: bool = False, scheduler: str | None = None, progress: bool | str = False,
-                     stats: dict | None = None, batch: int | None = None, formats=("parquet",)) -> int:
+def sample_to_folder(arch: MLP, samples: int | float | str, out: str | os.PathLike, *, seed: int = 0,
+                     inputs: str | ArrayLike | InputSet | None = None, backend: str | None = None, device: str = "cpu",
+                     chunk_size: int | None = None, workers: int | None = None, dask: bool = False,
+                     scheduler: str | None = None, progress: bool | str = False, stats: dict | None = None,
+                     batch: int | None = None, formats: Sequence[str] = ("parquet",)) -> int:
     """Like ``sample(..., out=out)``, but write the table in batches into the folder and return its number of rows.
 
     The same run, chunks and table as :func:`sample` (rows, order, columns,
@@ -167,8 +178,9 @@ def sample_to_folder(arch, samples, out, *, seed: int = 0, inputs=None, backend:
         folder.close()
 
 
-def sample_to_file(arch, samples, path=None, *, fmt: str | None = None, stream=None, seed: int = 0, inputs=None,
-                   backend: str | None = None, device: str = "cpu", chunk_size: int | None = None,
+def sample_to_file(arch: MLP, samples: int | float | str, path: str | os.PathLike | None = None, *,
+                   fmt: str | None = None, stream: BinaryIO | None = None, seed: int = 0,
+                   inputs: str | ArrayLike | InputSet | None = None, backend: str | None = None, device: str = "cpu", chunk_size: int | None = None,
                    workers: int | None = None, dask: bool = False, scheduler: str | None = None,
                    progress: bool | str = False, stats: dict | None = None, batch: int | None = None) -> int:
     """Run :func:`sample` without a run folder and write its table to one file (or stream), batch by batch.
@@ -213,8 +225,9 @@ def sample_to_file(arch, samples, path=None, *, fmt: str | None = None, stream=N
     return write_volume(rows, fmt, path=path, stream=stream, batch=batch)
 
 
-def sample_counts(arch, samples, *, seed: int = 0, inputs=None, backend: str | None = None, device: str = "cpu",
-                  chunk_size: int | None = None, out=None, workers: int | None = None, dask: bool = False,
+def sample_counts(arch: MLP, samples: int | float | str, *, seed: int = 0, inputs: str | ArrayLike | InputSet | None = None,
+                  backend: str | None = None, device: str = "cpu", chunk_size: int | None = None,
+                  out: str | os.PathLike | None = None, workers: int | None = None, dask: bool = False,
                   scheduler: str | None = None, progress: bool | str = False,
                   stats: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`sample`, but return the raw counts: ``(tables, counts)``, no table of strings.
@@ -283,7 +296,7 @@ def final_attrs(config: dict, distinct: int, backend: str) -> dict:
     Examples
     --------
     >>> from pfmap import Perceptron
-    >>> _, _, cfg = prepare(Perceptron(1), 10, 0, None, None, "cpu", None)
+    >>> _, _, cfg = prepare(Perceptron(1), 10, 0, inputs=None, backend=None, device="cpu", chunk_size=None)
     >>> final_attrs(cfg, 3, "numba")["engine"]
     'montecarlo'
     """
@@ -311,7 +324,7 @@ def _rows(arch, samples, seed, inputs, backend, device, chunk_size, out, workers
 
 def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers, dask, scheduler, progress, stats):
     """Run (or resume) every chunk; return (config, merged counter, input set, run folder or None, backend)."""
-    input_set, backend, config = prepare(arch, samples, seed, inputs, backend, device, chunk_size)
+    input_set, backend, config = prepare(arch, samples, seed, inputs=inputs, backend=backend, device=device, chunk_size=chunk_size)
     if workers is not None:
         workers = check_whole(workers, "workers", minimum=1)
     scheduler = check_scheduler(scheduler)
@@ -348,15 +361,16 @@ def _run(arch, samples, seed, inputs, backend, device, chunk_size, out, workers,
             elif folder is None:
                 # no chunk files to write: every batch is counted straight into the run's total
                 for chunk in todo:
-                    count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update, stats, total)
+                    count_chunk(arch, input_set, config, chunk=chunk, backend=backend, device=device, threads=workers,
+                                on_batch=bar.update, stats=stats, counter=total)
                     bar.set_postfix(distinct=len(total), refresh=False)
             else:
                 # a finished chunk is written and merged on a thread of its own while the next one is sampled
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pfmap-finish") as finisher:
                     pending = None
                     for chunk in todo:
-                        counter = count_chunk(arch, input_set, config, chunk, backend, device, workers, bar.update,
-                                              stats)
+                        counter = count_chunk(arch, input_set, config, chunk=chunk, backend=backend, device=device,
+                                              threads=workers, on_batch=bar.update, stats=stats)
                         if pending is not None:
                             pending.result()
                         pending = finisher.submit(finish, chunk, counter.drain(), False)

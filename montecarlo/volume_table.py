@@ -20,7 +20,9 @@ Knuth, The Art of Computer Programming, vol. 3, §5.2.5 (radix sorting).
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from pfmap.tables import TextFormat, cell_text, parquet_metadata, table_format
 
 from pfmap.montecarlo.jit import njit
 from pfmap.montecarlo.writeback import Writeback
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ("function", "probability", "count", "ci_low", "ci_high")
 # character j (as ASCII '0'/'1') of byte value b: bit j of b
@@ -256,7 +261,8 @@ def _string_array(chars: np.ndarray):
                                  [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))])
 
 
-def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int, attrs: dict | None = None):
+def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, *, length: int,
+                 attrs: dict | None = None) -> pd.DataFrame:
     """The Monte Carlo volume table: ``function, probability, count, ci_low, ci_high``, sorted.
 
     Parameters
@@ -271,7 +277,7 @@ def volume_table(keys: np.ndarray, counts: np.ndarray, samples: int, length: int
 
     Examples
     --------
-    >>> df = volume_table(np.array([[8], [14]], dtype=np.uint64), np.array([1, 3]), 4, 4)
+    >>> df = volume_table(np.array([[8], [14]], dtype=np.uint64), np.array([1, 3]), 4, length=4)
     >>> df[["function", "count", "probability"]].values.tolist()
     [['0111', 3, 0.75], ['0001', 1, 0.25]]
 
@@ -292,7 +298,8 @@ def _function_column(chars: np.ndarray):
     return pd.array(_string_array(chars), dtype=dtype)
 
 
-def write_volume(rows: VolumeRows, fmt: str, *, path=None, stream=None, batch: int | None = None) -> int:
+def write_volume(rows: VolumeRows, fmt: str, *, path: str | os.PathLike | None = None, stream: BinaryIO | None = None,
+                 batch: int | None = None) -> int:
     """Write the table of ``rows`` in ``fmt`` to ``path`` (atomically) or to a binary ``stream``, batch by batch.
 
     The same bytes as ``pfmap.tables.write_table(volume_table(...), path, fmt)``

@@ -51,7 +51,7 @@ _TWO_M53 = 2.0**-53
 LAYERS = 256
 
 
-def ziggurat_tables(layers: int = LAYERS):
+def ziggurat_tables(layers: int = LAYERS) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     """Layer edges ``x`` (decreasing, ``x[layers] = 0``), heights ``f = exp(-x**2/2)`` and fast-accept limits.
 
     ``r``, where the tail starts, is solved by bisection so that the top layer
@@ -65,7 +65,8 @@ def ziggurat_tables(layers: int = LAYERS):
     Returns
     -------
     tuple
-        ``(x, f, limit, r, v)``.
+        ``(x, f, limit, r, v)``: ``layers + 1`` float64 edges and heights, ``layers`` int64 fast-accept limits
+        (on a 23-bit uniform), the tail's start ``r`` and the common layer area ``v``.
 
     Examples
     --------
@@ -117,7 +118,8 @@ FAST_TABLE = (_SIGNED_STEP.astype(np.float32).view(np.uint32).astype(np.int64)
               | (_SIGNED_LIMIT.astype(np.int64) << 32))
 
 
-def squeeze_offsets(x=ZIG_X, f=ZIG_F, margin=1e-9):
+def squeeze_offsets(x: np.ndarray = ZIG_X, f: np.ndarray = ZIG_F, margin: float = 1e-9
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Per layer ``(accept, reject)``: a wedge point with ``u < s + accept`` lies under the density, one with
     ``u >= s + reject`` above it; only points in between need ``exp``.
 

@@ -8,6 +8,7 @@ integer code of each in compiled kernels, the same in every engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import PfmapError
@@ -52,7 +53,7 @@ def validate_activation(activation: str) -> str:
     return key
 
 
-def parse_widths(widths) -> tuple[int, ...]:
+def parse_widths(widths: str | int | Sequence[int] | None) -> tuple[int, ...]:
     """Hidden-layer widths from ``"40,40"``, ``[40, 40]`` or ``()``.
 
     Parameters

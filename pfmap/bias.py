@@ -42,10 +42,12 @@ C. Q. Camargo, A. A. Louis, ICLR 2019; C. Spearman (1904); M. G. Kendall,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .bias_plots import plot_bias, plot_correlation_matrix, plot_ranking  # noqa: F401 (re-exported)
 from .complexity import MEASURES, add_complexity_columns
@@ -155,7 +157,8 @@ def measure_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in MEASURES + EXTRA_MEASURES if c in df.columns]
 
 
-def upper_bound_fit(measure, log2_p, bins: int = 20) -> tuple[float, float, np.ndarray, np.ndarray]:
+def upper_bound_fit(measure: ArrayLike, log2_p: ArrayLike,
+                    bins: int = 20) -> tuple[float, float, np.ndarray, np.ndarray]:
     """Fit ``log2 P <= -a * K + b`` to the upper envelope; returns ``(a, b, envelope_k, envelope_log2_p)``.
 
     See the module docstring for the envelope: ``-a`` and ``b`` are the
@@ -223,7 +226,7 @@ def _prepare(df: pd.DataFrame, min_count: int):
     return data.reset_index(drop=True), int((~keep).sum())
 
 
-def bias_analysis(df: pd.DataFrame, measures=None, *, min_count: int = 1, bins: int = 20,
+def bias_analysis(df: pd.DataFrame, measures: Sequence[str] | None = None, *, min_count: int = 1, bins: int = 20,
                   compression: str = "zlib", bootstrap: int = 0, confidence: float = 0.95,
                   seed: int = 0, progress: bool | str = False) -> BiasReport:
     """Correlations of log P with each measure, the upper-bound fit, and a ranking of the measures.
@@ -361,7 +364,7 @@ def _second_measure(data: pd.DataFrame, ranked: list) -> tuple[str | None, list]
     return None, same
 
 
-def correlation_matrix(data: pd.DataFrame, measures=None) -> pd.DataFrame:
+def correlation_matrix(data: pd.DataFrame, measures: Sequence[str] | None = None) -> pd.DataFrame:
     """Spearman correlations between ``log2_p`` and the measures, and among the measures (pairwise complete).
 
     Parameters

@@ -12,6 +12,7 @@ G. Valle-Pérez, C. Q. Camargo, A. A. Louis, ICLR 2019, Fig. 1.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # the analysis imports these plots; at run time they need onl
     from .bias import BiasReport
 
 
-def plot_bias(report: BiasReport, directory) -> list[Path]:
+def plot_bias(report: BiasReport, directory: str | os.PathLike) -> list[Path]:
     """PNG plots: log10 P against each ranked measure (with the fitted bound) and P against rank.
 
     Parameters
@@ -95,7 +96,7 @@ def plot_bias(report: BiasReport, directory) -> list[Path]:
     return written
 
 
-def plot_ranking(rankings: dict, path) -> Path:
+def plot_ranking(rankings: dict, path: str | os.PathLike) -> Path:
     """A rank plot: for each table, its measures ordered by ``|rho|`` with their bootstrap intervals.
 
     Parameters
@@ -151,7 +152,7 @@ def plot_ranking(rankings: dict, path) -> Path:
     return _save(fig, path, plt)
 
 
-def plot_correlation_matrix(matrix: pd.DataFrame, path, *, title: str = "") -> Path:
+def plot_correlation_matrix(matrix: pd.DataFrame, path: str | os.PathLike, *, title: str = "") -> Path:
     """A heat map of a :func:`correlation_matrix` (Spearman, -1 blue to +1 red), values printed.
 
     Parameters

@@ -15,6 +15,7 @@ JMLR 22 (2021), Figs. 1-3 (the log-log scatter of P_SGD against P_B).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,35 @@ TOPS = (1, 10, 100)
 
 @dataclass
 class PosteriorComparison:
-    """What :func:`compare_posteriors` found (``summary()`` prints it)."""
+    """What :func:`compare_posteriors` found (``summary()`` prints it).
+
+    Attributes
+    ----------
+    joined : pandas.DataFrame
+        One row per function of either table: ``function``, ``p_sgd``, ``n_sgd``, ``p_bayes``, ``n_bayes``
+        (counts; infinite for a listed function of an unsampled table), ``in_sgd``, ``in_bayes``, and
+        ``ci_low_<side>`` / ``ci_high_<side>`` where a table has intervals.
+    pearson, spearman : float
+        Correlations of the log probabilities on the functions both sides saw ``min_count`` times (NaN if
+        fewer than two).
+    n_correlated : int
+        The number of those functions.
+    top_mass : dict
+        Per side (``"sgd"``, ``"bayes"``), the probability mass on its top 1, 10 and 100 functions.
+    mean_test_error : dict
+        Per side with a ``test_error`` column, the probability-weighted mean test error.
+    only_sgd, only_bayes : list of str
+        The functions with positive probability on one side only.
+    min_count : int
+        The ``min_count`` used.
+
+    Examples
+    --------
+    >>> sgd = pd.DataFrame({"function": ["00", "01"], "probability": [0.7, 0.3], "count": [70, 30]})
+    >>> bayes = pd.DataFrame({"function": ["00", "10"], "probability": [0.6, 0.4], "count": [60, 40]})
+    >>> print(compare_posteriors(sgd, bayes).summary().splitlines()[0])
+    functions: 2 found by SGD, 2 in the posterior table, 1 in both
+    """
 
     joined: pd.DataFrame
     pearson: float
@@ -166,7 +195,7 @@ def _side(df: pd.DataFrame, side: str) -> pd.DataFrame:
     return out
 
 
-def comparison_plot(comparison: PosteriorComparison, path, *, title: str = "") -> None:
+def comparison_plot(comparison: PosteriorComparison, path: str | os.PathLike, *, title: str = "") -> None:
     """The log-log scatter of P_SGD against P_B with the y = x line and the intervals as error bars (PNG).
 
     Parameters

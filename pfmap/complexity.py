@@ -45,6 +45,8 @@ D. Arpit et al., "A closer look at memorization in deep networks", ICML 2017
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -74,7 +76,8 @@ MEASURE_NOTES = {
 # whole tables
 
 
-def complexity_table(functions, measures=None, compression: str = "zlib") -> pd.DataFrame:
+def complexity_table(functions: str | Sequence[str], measures: Sequence[str] | None = None,
+                     compression: str = "zlib") -> pd.DataFrame:
     """One row per truth table, one column per measure (all of :data:`MEASURES` by default).
 
     Tables of different lengths may be mixed; cube measures are NaN for
@@ -172,8 +175,8 @@ def _group_measures(group, measures, compression):
     return values
 
 
-def add_complexity_columns(df: pd.DataFrame, measures=None, compression: str = "zlib", *,
-                           overwrite: bool = False) -> pd.DataFrame:
+def add_complexity_columns(df: pd.DataFrame, measures: Sequence[str] | None = None, compression: str = "zlib",
+                           *, overwrite: bool = False) -> pd.DataFrame:
     """A copy of a volume table with the measure columns added (the table needs only ``function``).
 
     Columns already present (e.g. geometry's ``n_conditions``, or a measure

@@ -16,6 +16,8 @@ R. O'Donnell, *Analysis of Boolean Functions* (2014).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 import pandas as pd
@@ -99,7 +101,7 @@ def _walsh_hadamard_kernel(bits, n):
     return out
 
 
-def average_sensitivity(functions):
+def average_sensitivity(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """Average sensitivity (total influence): the expected number of sensitive coordinates, in ``[0, n]``.
 
     ``AS(f) = 2**-n * sum_x #{i : f(x) != f(x xor e_i)}``.  NaN unless the
@@ -135,7 +137,7 @@ def average_sensitivity(functions):
     return one_or_many(_sensitivity_kernel(bits, n)[:, 0] / (1 << n), functions)
 
 
-def critical_sample_ratio(functions):
+def critical_sample_ratio(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """Critical sample ratio for Boolean functions: the fraction of inputs with a Hamming neighbour of different output.
 
     An input ``x`` is critical when flipping some single bit changes ``f``;
@@ -201,7 +203,7 @@ def walsh_hadamard(bits: np.ndarray, n: int) -> np.ndarray:
     return _walsh_hadamard_kernel(bits, n)
 
 
-def fourier_l1(functions):
+def fourier_l1(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """Fourier L1 norm ``sum_S |hat F(S)|`` of ``F = (-1)**f`` on ``{0,1}^n``, ``hat F(S) = 2**-n sum_x F(x) chi_S(x)``.
 
     With this normalisation Parseval gives ``sum_S hat F(S)**2 = 1``, so the
@@ -243,7 +245,7 @@ def fourier_l1(functions):
     return one_or_many(out, functions)
 
 
-def formula_size(functions) -> pd.DataFrame:
+def formula_size(functions: str | Sequence[str] | np.ndarray) -> pd.DataFrame:
     """Minimal SOP and POS sizes: columns ``sop_literals``, ``sop_terms``, ``pos_literals``, ``pos_terms``.
 
     Also ``boolean_complexity``, which is ``min(sop_literals, pos_literals)``.  Exact for

@@ -23,6 +23,7 @@ from __future__ import annotations
 import lzma
 import math
 import zlib
+from collections.abc import Sequence
 
 import numba
 import numpy as np
@@ -33,7 +34,7 @@ SEQUENCE_MEASURES = ("k_lz", "entropy", "compressed_length")
 COMPRESSORS = ("zlib", "lzma")
 
 
-def as_bit_matrix(functions) -> np.ndarray:
+def as_bit_matrix(functions: str | Sequence[str] | np.ndarray) -> np.ndarray:
     """An ``(N, m)`` uint8 array of outputs from truth-table strings of one length (or a 0/1 array).
 
     Parameters
@@ -78,7 +79,7 @@ def as_bit_matrix(functions) -> np.ndarray:
     return bits
 
 
-def one_or_many(values, functions):
+def one_or_many(values: np.ndarray, functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """A float when ``functions`` is one string, else ``values`` (one per table) as they are.
 
     Parameters
@@ -137,7 +138,7 @@ def _phrase_counts(bits):
     return out
 
 
-def lz76_phrase_count(functions):
+def lz76_phrase_count(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """Lempel-Ziv (1976) complexity ``c(s)``: the number of phrases in the exhaustive parsing.
 
     The string is cut left to right into phrases; each phrase is the longest
@@ -176,7 +177,7 @@ def lz76_phrase_count(functions):
     return one_or_many(_phrase_counts(bits)[:, 0], functions)
 
 
-def k_lz(functions):
+def k_lz(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """K_LZ of Dingle et al. (2018) and Valle-Pérez et al. (2019), in bits.
 
     ``K(s) = log2(N) * (c(s) + c(reverse(s))) / 2`` with ``c`` the LZ76 phrase
@@ -221,7 +222,7 @@ def k_lz(functions):
 # simple sequence measures
 
 
-def binary_entropy(functions):
+def binary_entropy(functions: str | Sequence[str] | np.ndarray) -> float | np.ndarray:
     """Binary entropy ``H(p) = -p log2 p - (1-p) log2 (1-p)`` of the fraction ``p`` of ones, in bits.
 
     Parameters
@@ -251,7 +252,7 @@ def binary_entropy(functions):
     return one_or_many(np.nan_to_num(h, nan=0.0) + 0.0, functions)
 
 
-def compressed_length(functions, method: str = "zlib"):
+def compressed_length(functions: str | Sequence[str] | np.ndarray, method: str = "zlib") -> float | np.ndarray:
     """Bytes of the compressed truth-table string (one ASCII ``0``/``1`` per output).
 
     ``zlib``: raw DEFLATE stream at level 9 (no zlib header or checksum, which

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .architectures import MLP
 from .errors import PfmapError
 from .intervals import Z95, wilson_interval
+from .priors import Prior
 
 
 @dataclass
@@ -225,7 +227,7 @@ def _zero_count_upper(total: int) -> float:
     return float(wilson_interval(np.array([0]), total)[1][0])
 
 
-def crossval_perceptron(n: int, prior, encoding: str = "01", *, samples: int = 100_000, seed: int = 0,
+def crossval_perceptron(n: int, prior: Prior, encoding: str = "01", *, samples: int = 100_000, seed: int = 0,
                         backend: str | None = None, progress: bool = False, alpha: float = 1e-3) -> CrossvalReport:
     """Sample a perceptron with ``montecarlo`` and compare with the exact ``geometry`` table.
 
@@ -272,7 +274,7 @@ def crossval_perceptron(n: int, prior, encoding: str = "01", *, samples: int = 1
     return compare_tables(exact, sampled, samples=samples, alpha=alpha)
 
 
-def crossval_mlp(arch, encoding: str = "01", *, samples: int = 100_000, seed: int = 0, backend: str | None = None,
+def crossval_mlp(arch: MLP, encoding: str = "01", *, samples: int = 100_000, seed: int = 0, backend: str | None = None,
                  progress: bool = False, alpha: float = 1e-3, rb_samples: int | None = None) -> CrossvalReport:
     """Sample a tiny MLP with ``montecarlo`` and compare with its ``geometry`` table.
 

@@ -253,8 +253,25 @@ def _bits(text, length: int, what: str) -> np.ndarray:
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8) - ord("0")
 
 
-def point_count(value, what: str) -> int:
+def point_count(value: int | np.integer, what: str) -> int:
     """A set size: a whole number >= 1 (``what`` names the parameter).
+
+    Parameters
+    ----------
+    value : int
+        The size (a numpy integer is accepted; a bool or float is not).
+    what : str
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    PfmapError
+        If ``value`` is not a whole number, or is below 1.
 
     Examples
     --------

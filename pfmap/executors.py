@@ -71,7 +71,7 @@ def run_chunks(task: Callable, chunks: Iterable[int], args: tuple = (), *, dask:
             cluster.close()
 
 
-def check_scheduler(scheduler) -> str | None:
+def check_scheduler(scheduler: str | None) -> str | None:
     """A Dask scheduler address as given, checked for its form before any work (``tcp://host:port``).
 
     Parameters

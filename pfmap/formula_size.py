@@ -61,6 +61,7 @@ I. Wegener, *The Complexity of Boolean Functions* (1987), ch. 8 (formulas).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numba
@@ -220,7 +221,7 @@ def _table_indices(functions) -> tuple[np.ndarray, int]:
     return bits.astype(np.int64) @ weights, n
 
 
-def formula_sizes(functions, *, gates: str = "andor"):
+def formula_sizes(functions: str | Sequence[str] | np.ndarray, *, gates: str = "andor") -> int | np.ndarray:
     """Least number of gates in a formula (a tree over literals) computing each truth table.
 
     Exact for every function of ``n <= 4`` inputs (see the module docstring
@@ -267,7 +268,7 @@ def formula_sizes(functions, *, gates: str = "andor"):
     return int(values[0]) if isinstance(functions, str) else values
 
 
-def formula_size_columns(functions) -> dict[str, np.ndarray]:
+def formula_size_columns(functions: Sequence[str] | np.ndarray) -> dict[str, np.ndarray]:
     """Both measures of :data:`FORMULA_SIZE_MEASURES` for a sequence of truth tables, by column name.
 
     Parameters

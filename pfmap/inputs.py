@@ -8,9 +8,11 @@ the inputs are 00, 01, 10, 11.  The ``"pm1"`` encoding maps 0 -> -1 and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import PfmapError
 
@@ -53,7 +55,7 @@ def validate_encoding(encoding: str) -> str:
     return _ENCODING_ALIASES[key]
 
 
-def validate_n(n, *, maximum: int = MAX_CUBE_N, what: str = "n") -> int:
+def validate_n(n: int | float, *, maximum: int = MAX_CUBE_N, what: str = "n") -> int:
     """Check that ``n`` is a whole number of inputs in ``1..maximum``.
 
     Parameters
@@ -132,7 +134,7 @@ def boolean_inputs(n: int, encoding: str = "01") -> np.ndarray:
     return bits
 
 
-def input_index(bits) -> int:
+def input_index(bits: Sequence[float] | np.ndarray) -> int:
     """Index ``j`` of a cube point given as a sequence of 0/1 (or -1/1) coordinates.
 
     Parameters
@@ -266,7 +268,7 @@ class InputSet:
         return self.encoding is not None
 
 
-def as_input_set(inputs=None, n: int | None = None) -> InputSet:
+def as_input_set(inputs: str | ArrayLike | InputSet | None = None, n: int | None = None) -> InputSet:
     """Normalise ``inputs`` (None, an encoding name, an array or an InputSet).
 
     ``None`` means the cube ``{0,1}^n``; a string is an encoding of the cube.

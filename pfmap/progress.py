@@ -12,13 +12,17 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # tqdm is imported when a bar is made, not with this module
+    from tqdm import tqdm
 
 PROGRESS_CHOICES = (True, False, "auto")
 
 
 def progress_bar(total: float | None, *, progress: bool | str = False, desc: str = "", unit: str = "it",
-                 initial: float = 0, unit_scale: bool = True, leave: bool = True):
+                 initial: float = 0, unit_scale: bool = True, leave: bool = True) -> tqdm:
     """A tqdm bar (or a silent stand-in with the same methods) for ``total`` units of work.
 
     Parameters
@@ -100,7 +104,7 @@ def _is_pfmap(ev) -> bool:
 
 
 @contextlib.contextmanager
-def compile_notice(report: Callable[[str], None] | None, what: str = "kernels"):
+def compile_notice(report: Callable[[str], None] | None, what: str = "kernels") -> Iterator[dict]:
     """Within the block, say when numba starts compiling pfmap's kernels, and at the end how long it took.
 
     Parameters

@@ -20,10 +20,12 @@ Psychol. Bull. 87 (1980).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numba
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .errors import PfmapError
 from .progress import progress_bar
@@ -121,7 +123,7 @@ def _rank_structure(x, y):
     return order, np.r_[starts, len(x)].astype(np.int64), y_level.astype(np.int64), len(levels)
 
 
-def rank_correlations(x, y, weights=None) -> tuple[float, float]:
+def rank_correlations(x: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None) -> tuple[float, float]:
     """Spearman's rho and Kendall's tau-b of points ``(x_i, y_i)``, point ``i`` counted ``weights[i]`` times.
 
     With whole-number weights this equals the correlations of the repeated data (what a bootstrap
@@ -176,8 +178,9 @@ def _bootstrap_weights(count: int, resamples: int, seed: int):
         yield np.bincount(flat, minlength=size * count).reshape(size, count).astype(float)
 
 
-def bootstrap_correlations(data: pd.DataFrame, measures, *, resamples: int = 1000, confidence: float = 0.95,
-                           seed: int = 0, y: str = "log2_p", progress: bool | str = False) -> pd.DataFrame:
+def bootstrap_correlations(data: pd.DataFrame, measures: Sequence[str], *, resamples: int = 1000,
+                           confidence: float = 0.95, seed: int = 0, y: str = "log2_p",
+                           progress: bool | str = False) -> pd.DataFrame:
     """Percentile bootstrap intervals of Spearman's rho and Kendall's tau between ``y`` and each measure.
 
     Every measure sees the same resamples of the table's rows (so intervals of different measures are
@@ -245,7 +248,7 @@ def bootstrap_correlations(data: pd.DataFrame, measures, *, resamples: int = 100
     return pd.DataFrame(rows)
 
 
-def steiger_test(r_y1: float, r_y2: float, r_12: float, n: int, *, rank: bool = True) -> tuple[float, float]:
+def steiger_test(r_y1: float, r_y2: float, r_12: float, *, n: int, rank: bool = True) -> tuple[float, float]:
     """Steiger's (1980) z test that two dependent correlations with a shared variable are equal.
 
     ``r_y1 = corr(y, x1)`` and ``r_y2 = corr(y, x2)`` on the same ``n`` points, ``r_12 = corr(x1, x2)``:
@@ -276,10 +279,10 @@ def steiger_test(r_y1: float, r_y2: float, r_12: float, n: int, *, rank: bool = 
 
     Examples
     --------
-    >>> z, p = steiger_test(0.5, 0.5, 0.3, 100)
+    >>> z, p = steiger_test(0.5, 0.5, 0.3, n=100)
     >>> z, p
     (0.0, 1.0)
-    >>> round(steiger_test(0.6, 0.4, 0.5, 100, rank=False)[0], 3)   # c = 0.21875 / 0.5625
+    >>> round(steiger_test(0.6, 0.4, 0.5, n=100, rank=False)[0], 3)   # c = 0.21875 / 0.5625
     2.401
 
     References
@@ -365,7 +368,7 @@ def compare_correlations(data: pd.DataFrame, first: str, second: str, *, resampl
     sign = np.sign(r1) * np.sign(r2) if r1 and r2 else 1.0
     clip = 1 - 1e-12
     z, z_p = steiger_test(min(abs(r1), clip), min(abs(r2), clip), float(np.clip(sign * r12, -clip, clip)),
-                          len(target))
+                          n=len(target))
     return {"best": first, "second": second, "functions": int(ok.sum()), "difference": float(abs(r1) - abs(r2)),
             "low": float(np.quantile(d, tail)), "high": float(np.quantile(d, 1 - tail)), "p_value": float(p),
             "steiger_z": z, "steiger_p": z_p, "resamples": resamples, "confidence": confidence}

@@ -10,7 +10,10 @@ holds outputs ``64k .. 64k+63``, output ``j`` in bit ``j % 64``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import PfmapError
 
@@ -168,7 +171,7 @@ def hex_to_string(text: str, length: int) -> str:
     return int_to_string(hex_to_int(text), length)
 
 
-def count_ones(table) -> int:
+def count_ones(table: str | int) -> int:
     """Number of inputs mapped to 1 (``T`` in Mingard et al. 2019).
 
     Parameters
@@ -223,7 +226,7 @@ def n_words(length: int) -> int:
     return max(1, -(-int(length) // 64))
 
 
-def pack_bits(bits) -> np.ndarray:
+def pack_bits(bits: ArrayLike) -> np.ndarray:
     """Pack an ``(N, m)`` array of 0/1 outputs into ``(N, ceil(m/64))`` uint64 words.
 
     Parameters
@@ -253,7 +256,7 @@ def pack_bits(bits) -> np.ndarray:
     return np.ascontiguousarray(packed.reshape(n_rows, w * 8)).view("<u8").astype(np.uint64)
 
 
-def unpack_bits(words, length: int) -> np.ndarray:
+def unpack_bits(words: ArrayLike, length: int) -> np.ndarray:
     """Inverse of :func:`pack_bits`: ``(N, W)`` words to an ``(N, length)`` uint8 array.
 
     Parameters
@@ -281,7 +284,7 @@ def unpack_bits(words, length: int) -> np.ndarray:
     return bits[:, :length]
 
 
-def words_to_strings(words, length: int) -> list[str]:
+def words_to_strings(words: ArrayLike, length: int) -> list[str]:
     """Truth-table strings for packed rows (in bulk: one lookup per byte, no loop over bits).
 
     Parameters
@@ -310,7 +313,7 @@ def words_to_strings(words, length: int) -> list[str]:
     return [text[i:i + length] for i in range(0, len(text), length)]
 
 
-def strings_to_words(tables, length: int | None = None) -> np.ndarray:
+def strings_to_words(tables: Sequence[str], length: int | None = None) -> np.ndarray:
     """Packed words for a sequence of truth-table strings of equal length.
 
     Parameters
@@ -347,7 +350,7 @@ def strings_to_words(tables, length: int | None = None) -> np.ndarray:
     return pack_bits(raw - ord("0"))
 
 
-def words_to_ints(words) -> list[int]:
+def words_to_ints(words: ArrayLike) -> list[int]:
     """Python integers (arbitrary precision) for packed rows.
 
     Parameters
@@ -376,7 +379,7 @@ def words_to_ints(words) -> list[int]:
     return out
 
 
-def ints_to_words(values, length: int) -> np.ndarray:
+def ints_to_words(values: Sequence[int], length: int) -> np.ndarray:
     """Packed words for Python-integer tables of ``length`` outputs.
 
     Parameters

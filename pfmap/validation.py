@@ -17,7 +17,7 @@ from pfmap.errors import PfmapError
 MAX_COUNT = 2**63 - 1  # counts are int64 everywhere
 
 
-def parse_count(value, name: str = "samples", *, maximum: int = MAX_COUNT) -> int:
+def parse_count(value: int | float | str, name: str = "samples", *, maximum: int = MAX_COUNT) -> int:
     """A positive whole count given as ``100000``, ``1e8``, ``"1_000_000"`` or ``"2e6"``.
 
     Parameters
@@ -70,7 +70,7 @@ def parse_count(value, name: str = "samples", *, maximum: int = MAX_COUNT) -> in
     return number
 
 
-def check_whole(value, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+def check_whole(value: int | str, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     """An integer parameter within bounds (bools and non-integral numbers refused).
 
     Parameters
@@ -112,7 +112,7 @@ def check_whole(value, name: str, *, minimum: int = 0, maximum: int | None = Non
     return value
 
 
-def check_seed(seed) -> int:
+def check_seed(seed: int) -> int:
     """A seed: a whole number >= 0 (the one seed convention: chunk ``k`` uses child ``k`` of ``SeedSequence(seed)``).
 
     Parameters
@@ -137,7 +137,7 @@ def check_seed(seed) -> int:
     return check_whole(seed, "seed", minimum=0, maximum=2**63 - 1)
 
 
-def check_probability(value, name: str, *, open_interval: bool = True) -> float:
+def check_probability(value: float, name: str, *, open_interval: bool = True) -> float:
     """A probability level such as ``alpha`` or ``delta``: a finite number in (0, 1).
 
     Parameters
@@ -174,7 +174,7 @@ def check_probability(value, name: str, *, open_interval: bool = True) -> float:
     return x
 
 
-def check_positive(value, name: str) -> float:
+def check_positive(value: float | str, name: str) -> float:
     """A finite number > 0 (a learning rate, a standard deviation).
 
     Parameters

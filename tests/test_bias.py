@@ -227,18 +227,18 @@ def test_steiger_test_has_its_nominal_size_under_the_null():
     for _ in range(trials):
         d = rng.multivariate_normal([0, 0, 0], cov, size=120)
         r = np.corrcoef(d.T)
-        rejections += steiger_test(r[0, 1], r[0, 2], r[1, 2], 120, rank=False)[1] < 0.05
+        rejections += steiger_test(r[0, 1], r[0, 2], r[1, 2], n=120, rank=False)[1] < 0.05
         s = stats.spearmanr(d).statistic
-        rank_rejections += steiger_test(s[0, 1], s[0, 2], s[1, 2], 120)[1] < 0.05
+        rank_rejections += steiger_test(s[0, 1], s[0, 2], s[1, 2], n=120)[1] < 0.05
     for count in (rejections, rank_rejections):   # a 99.9% binomial band around 5%
         assert stats.binom.cdf(count, trials, 0.05) > 5e-4 and stats.binom.sf(count - 1, trials, 0.05) > 5e-4
     # and it detects a real difference: 0.7 against 0.3
     cov = [[1, 0.7, 0.3], [0.7, 1, 0.2], [0.3, 0.2, 1]]
     d = rng.multivariate_normal([0, 0, 0], cov, size=200)
     r = np.corrcoef(d.T)
-    assert steiger_test(r[0, 1], r[0, 2], r[1, 2], 200, rank=False)[1] < 1e-3
+    assert steiger_test(r[0, 1], r[0, 2], r[1, 2], n=200, rank=False)[1] < 1e-3
     with pytest.raises(PfmapError, match="n must be > 3"):
-        steiger_test(0.1, 0.2, 0.3, 3)
+        steiger_test(0.1, 0.2, 0.3, n=3)
 
 
 def test_bias_analysis_with_bootstrap_and_default_measures():

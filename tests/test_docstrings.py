@@ -34,9 +34,18 @@ from numba.core.extending import _Intrinsic
 ROOTS = ("pfmap", "pfmap.geometry", "pfmap.montecarlo", "pfmap.learning")
 SECTION = re.compile(r"^([A-Z][A-Za-z ]*)\n-{3,}[ \t]*$", re.MULTILINE)
 
-# Public functions that take more than three parameters by position, kept so because the README,
-# the examples or the paper scripts call them that way (changing them would break that public use).
+# Public functions that take more than three parameters by position, and why.
 POSITIONAL_ALLOWED = {
+    # the executor protocol: pfmap.executors.run_chunks calls every chunk task as task(*args, chunk)
+    "pfmap.montecarlo.runs.chunks.chunk_task",
+    "pfmap.montecarlo.posterior.posterior_chunk",
+    "pfmap.learning.training_runs.training_chunk",
+    # the data: (X_train, y_train, X_test, y_test) after the architecture, in the order every ML library uses,
+    # and the paper scripts call them that way
+    "pfmap.learning.training.train_chunk",
+    "pfmap.learning.training.train_table",
+    # the formula's own arguments: E[phi(u) phi(v)] of the activation at the covariance (k11, k12, k22)
+    "pfmap.learning.nngp.dual_activation",
 }
 
 

@@ -63,7 +63,7 @@ def test_wilson_coverage_is_near_95_percent():
 
 def test_volume_table_shape():
     keys = np.array([[1], [6], [8]], dtype=np.uint64)
-    df = volume_table(keys, np.array([5, 5, 10]), 20, 4, {"engine": "montecarlo"})
+    df = volume_table(keys, np.array([5, 5, 10]), 20, length=4, attrs={"engine": "montecarlo"})
     assert df["function"].tolist() == ["0001", "0110", "1000"]
     assert df["probability"].tolist() == [0.5, 0.25, 0.25]
     assert df.attrs["pfmap"] == {"engine": "montecarlo"}

@@ -35,8 +35,8 @@ def test_ziggurat_tables_close_and_have_equal_layers():
 @pytest.fixture(scope="module")
 def normals():
     # 400 networks x 2500 standard normals, two chunks
-    a = draw_parameters(chunk_key(11, 0), 0, 400, np.ones(2500), True).astype(np.float64)
-    b = draw_parameters(chunk_key(11, 1), 0, 400, np.ones(2500), True).astype(np.float64)
+    a = draw_parameters(chunk_key(11, 0), 0, 400, scales=np.ones(2500), gaussian=True).astype(np.float64)
+    b = draw_parameters(chunk_key(11, 1), 0, 400, scales=np.ones(2500), gaussian=True).astype(np.float64)
     return a, b
 
 
@@ -78,7 +78,7 @@ def test_independence_across_parameters_networks_and_chunks(normals):
 
 
 def test_uniform_draws():
-    u = draw_parameters(chunk_key(3, 0), 0, 200, np.full(1001, 2.5), False).astype(np.float64).ravel()
+    u = draw_parameters(chunk_key(3, 0), 0, 200, scales=np.full(1001, 2.5), gaussian=False).astype(np.float64).ravel()
     assert u.min() >= -2.5 and u.max() < 2.5
     assert stats.kstest(u, "uniform", args=(-2.5, 5.0)).pvalue > 1e-3
 
@@ -86,17 +86,17 @@ def test_uniform_draws():
 def test_rows_depend_only_on_key_and_index():
     key = chunk_key(7, 2)
     scales = np.linspace(0.5, 2.0, 301)
-    whole = draw_parameters(key, 0, 64, scales, True)
-    parts = np.concatenate([draw_parameters(key, s, 16, scales, True) for s in (0, 16, 32, 48)])
+    whole = draw_parameters(key, 0, 64, scales=scales, gaussian=True)
+    parts = np.concatenate([draw_parameters(key, s, 16, scales=scales, gaussian=True) for s in (0, 16, 32, 48)])
     assert np.array_equal(whole, parts)
-    assert np.array_equal(whole[37], draw_parameters(key, 37, 1, scales, True)[0])
+    assert np.array_equal(whole[37], draw_parameters(key, 37, 1, scales=scales, gaussian=True)[0])
     # scales multiply a standard draw, then round to float32 (once for whole, once for unit)
-    unit = draw_parameters(key, 0, 64, np.ones(301), True).astype(np.float64)
+    unit = draw_parameters(key, 0, 64, scales=np.ones(301), gaussian=True).astype(np.float64)
     np.testing.assert_allclose(whole, unit * scales, rtol=2.0**-22)
 
 
 def test_parameters_are_exact_float32_values():
-    p = draw_parameters(chunk_key(0, 0), 0, 10, np.full(50, 1 / 3), True)
+    p = draw_parameters(chunk_key(0, 0), 0, 10, scales=np.full(50, 1 / 3), gaussian=True)
     assert p.dtype == np.float32
     assert rng.SLOW_STREAM_START == 2**31
 
@@ -169,7 +169,7 @@ def test_stream_matches_an_independent_reading_of_its_definition():
     key = chunk_key(21, 3)
     scales = np.concatenate([np.full(280, 7**-0.5), np.ones(40), np.full(1600, 40**-0.5), np.ones(40),
                              np.full(40, 40**-0.5), [1.0]])  # the 7-40-40-1 layout, 2001 parameters
-    drawn = draw_parameters(key, 100, 30, scales, True)
+    drawn = draw_parameters(key, 100, 30, scales=scales, gaussian=True)
     paths = {"tail": 0, "retried": 0}
     rejections = 0
     for row in range(30):
@@ -183,13 +183,13 @@ def test_stream_matches_an_independent_reading_of_its_definition():
     # odd sizes: blocks of eight that straddle the end of the parameter vector
     for count in (1, 7, 13):
         s = np.linspace(0.5, 2.0, count)
-        assert np.array_equal(draw_parameters(key, 5, 1, s, True)[0], _reference_network(key, 5, s, paths)[0])
+        assert np.array_equal(draw_parameters(key, 5, 1, scales=s, gaussian=True)[0], _reference_network(key, 5, s, paths)[0])
 
 
 def test_parameters_are_within_four_float32_roundings_of_the_exact_ziggurat_sample():
     key = chunk_key(4, 0)
     scales = np.full(4000, 1 / 3)
-    drawn = draw_parameters(key, 0, 20, scales, True).astype(np.float64)
+    drawn = draw_parameters(key, 0, 20, scales=scales, gaussian=True).astype(np.float64)
     words = np.zeros(2000, dtype=np.uint64)
     for row in range(20):
         rng.stream_words(np.uint64(rng.stream_base(key, row)), 2000, words)

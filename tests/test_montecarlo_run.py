@@ -50,10 +50,10 @@ def test_a_run_is_a_prefix_of_a_longer_one():
 
 
 def test_finishing_order_does_not_matter(reference, tmp_path):
-    input_set, backend, config = prepare(ARCH, 30_000, 4, None, None, "cpu", 4000)
+    input_set, backend, config = prepare(ARCH, 30_000, 4, inputs=None, backend=None, device="cpu", chunk_size=4000)
     with SamplingFolder(tmp_path / "run", config) as folder:
         for chunk in reversed(range(config["chunks"])):  # last chunk first
-            keys, counts = count_chunk(ARCH, input_set, config, chunk, backend).items()
+            keys, counts = count_chunk(ARCH, input_set, config, chunk=chunk, backend=backend).items()
             folder.write_counts(chunk, keys, counts)
     _same(reference, sample(ARCH, 30_000, seed=4, chunk_size=4000, out=tmp_path / "run"))
     _same(reference, load_run(tmp_path / "run"))
@@ -116,7 +116,7 @@ def test_a_second_process_is_refused_while_a_run_is_locked(tmp_path):
     code = ("import sys, time\n"
             "from pfmap import MLP\n"
             "from pfmap.montecarlo.runs import SamplingFolder, prepare\n"
-            "_, _, config = prepare(MLP(3, (6,), 'relu'), 30_000, 4, None, None, 'cpu', 4000)\n"
+            "_, _, config = prepare(MLP(3, (6,), 'relu'), 30_000, 4, inputs=None, backend=None, device='cpu', chunk_size=4000)\n"
             f"folder = SamplingFolder({str(out)!r}, config)\n"
             "print('locked', flush=True)\n"
             "time.sleep(60)\n")

@@ -68,7 +68,7 @@ def test_reference_matches_brute_force(act, fn):
     arch = MLP(3, (4, 3), act, GaussianPrior(sigma_w=1.5))
     layout = NetworkLayout.of(arch)
     key = chunk_key(9, 0)
-    params = draw_parameters(key, 0, 60, layout.scales, layout.gaussian)
+    params = draw_parameters(key, 0, 60, scales=layout.scales, gaussian=layout.gaussian)
     tables = sample_tables(arch, 60, seed=key, backend="numba")
     assert words_to_strings(tables, 8) == _brute_force_outputs(layout, params, boolean_inputs(3), fn)
 
@@ -78,8 +78,8 @@ def test_certified_sign_falls_back_on_near_ties():
     points = np.array([[0.1, 0.1], [0.1, 0.1 + 1e-9], [0.1, 0.1 - 1e-9], [0.3, 0.2]])
     params = np.array([[-1.0, 1.0, 0.0], [1.0, -1.0, 0.0]])
     stats_out = {}
-    fast = tables_from_parameters(Perceptron(2), params, points, "numba", stats=stats_out)
-    reference = tables_from_parameters(Perceptron(2), params, points, "numpy")
+    fast = tables_from_parameters(Perceptron(2), params, points, backend="numba", stats=stats_out)
+    reference = tables_from_parameters(Perceptron(2), params, points, backend="numpy")
     assert words_to_strings(reference, 4) == ["0100", "0011"]
     assert np.array_equal(fast, reference)
     assert stats_out["fallback_inputs"] == 6  # three near-zero outputs per network
@@ -93,8 +93,8 @@ def test_certified_sign_falls_back_in_a_relu_network():
     params = np.array([eye + [0.0, 0.0] + eye + [0.0, 0.0] + [1.0, -1.0, 0.0]])
     arch = MLP(2, (2, 2), "relu")
     stats_out = {}
-    fast = tables_from_parameters(arch, params, points, "numba", stats=stats_out)
-    reference = tables_from_parameters(arch, params, points, "numpy")
+    fast = tables_from_parameters(arch, params, points, backend="numba", stats=stats_out)
+    reference = tables_from_parameters(arch, params, points, backend="numpy")
     assert words_to_strings(reference, 5) == ["01100"]
     assert np.array_equal(fast, reference)
     assert stats_out["fallback_inputs"] == 3  # the two near-ties and the exact zero at the origin
@@ -114,7 +114,7 @@ def test_float32_outputs_are_within_their_certified_bound(arch, inputs):
     from pfmap.montecarlo.backends import float32_outputs
 
     layout = NetworkLayout.of(arch)
-    params = draw_parameters(chunk_key(6, 0), 0, 300, layout.scales, layout.gaussian)
+    params = draw_parameters(chunk_key(6, 0), 0, 300, scales=layout.scales, gaussian=layout.gaussian)
     z32, bound = float32_outputs(arch, params, inputs)
     h = np.broadcast_to(as_input_set(inputs, arch.n).points.astype(np.float64), (300,) + z32.shape[1:] + (arch.n,))
     act = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh, "linear": lambda v: v}[arch.activation]

@@ -112,7 +112,7 @@ def test_gaussian_closed_form_is_exact():
     assert abs(float(total.evalf(60)) - 1) < 1e-40
     assert all(e == 0 for e in m.error.values())
     # the same sums carried out on certified balls (an independent route) agree
-    numeric = compose_numeric(unit_perceptron(2), [unit_perceptron(2), unit_perceptron(2)], (2,), 2, GaussianPrior())
+    numeric = compose_numeric(unit_perceptron(2), [unit_perceptron(2), unit_perceptron(2)], (2,), n=2, prior=GaussianPrior())
     for f, (p, _, bound) in numeric.values.items():
         name = format(f, "b").zfill(4)[::-1]
         assert abs(p - float(m.exact[name].evalf(30))) <= bound + 1e-16
@@ -121,8 +121,8 @@ def test_gaussian_closed_form_is_exact():
 def test_gaussian_certified_bounds_hold():
     prior = GaussianPrior(sigma_b="1/2")
     later = [unit_perceptron(3), unit_perceptron(2)]
-    poly = compose_polynomial(unit_perceptron(2), later, (3, 2), 2, prior)     # polynomial route
-    balls = compose_numeric(unit_perceptron(2), later, (3, 2), 2, prior)       # ball arithmetic route
+    poly = compose_polynomial(unit_perceptron(2), later, (3, 2), n=2, prior=prior)     # polynomial route
+    balls = compose_numeric(unit_perceptron(2), later, (3, 2), n=2, prior=prior)       # ball arithmetic route
     assert set(poly.values) == set(balls.values)
     for f in poly.values:
         (p, _, e), (q, _, d) = poly.values[f], balls.values[f]

@@ -7,9 +7,13 @@
 * :mod:`~pfmap.geometry.cones.cubature`: float cubature of simplicial cones (the Rao-Blackwell cells' pieces).
 """
 
-from pfmap.geometry.cones.box import cone_box_fraction, polytope_volume_in_box
-from pfmap.geometry.cones.gaussian import cone_gaussian_measure
-from pfmap.geometry.cones.orthant import CertifiedProbability, orthant_probability, orthant_probability_exact
+from pfmap.lazy import lazy_exports
 
-__all__ = ["CertifiedProbability", "cone_box_fraction", "cone_gaussian_measure", "orthant_probability",
-           "orthant_probability_exact", "polytope_volume_in_box"]
+_HOMES = {
+    **{name: "pfmap.geometry.cones.box" for name in ("cone_box_fraction", "polytope_volume_in_box")},
+    "cone_gaussian_measure": "pfmap.geometry.cones.gaussian",
+    **{name: "pfmap.geometry.cones.orthant" for name in ("CertifiedProbability", "orthant_probability",
+                                                         "orthant_probability_exact")},
+}
+__all__ = sorted(_HOMES, key=str.lower)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)   # each module is imported on first use (pfmap.lazy)

@@ -17,10 +17,12 @@ B. Büeler, A. Enge, K. Fukuda, "Exact volume computation for polytopes: a pract
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from math import factorial
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pfmap.errors import PfmapError
 
@@ -29,7 +31,7 @@ from pfmap.geometry.cones.polyhedra import integer_determinant, triangulate_cone
 MAX_BOX_N = 5   # in memory, n = 5 with bias (dimension 6): 860 orbits in about 6-10 s on one core
 
 
-def polytope_volume_in_box(G, half_widths) -> Fraction:
+def polytope_volume_in_box(G: ArrayLike, half_widths: Sequence[Fraction | int]) -> Fraction:
     """Exact volume of ``{u : G u >= 0, |u_i| <= half_widths[i]}``.
 
     Parameters
@@ -79,7 +81,7 @@ def polytope_volume_in_box(G, half_widths) -> Fraction:
     return total / factorial(d)
 
 
-def cone_box_fraction(G, half_widths) -> Fraction:
+def cone_box_fraction(G: ArrayLike, half_widths: Sequence[Fraction | int]) -> Fraction:
     """Fraction of the box ``|u_i| <= half_widths[i]`` that lies in the cone ``{u : G u > 0}``.
 
     Parameters

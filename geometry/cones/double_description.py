@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 from flint import fmpq_mat, fmpz_mat
+from numpy.typing import ArrayLike
 
 _SAFE = 1 << 62          # |entries| below this never overflow int64 in one step
 
@@ -53,7 +54,7 @@ def _set_bit(inc: np.ndarray, rows: np.ndarray, bit: int) -> None:
     inc[rows, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
 
 
-def extreme_rays(G) -> np.ndarray:
+def extreme_rays(G: ArrayLike) -> np.ndarray:
     """The extreme rays of the pointed cone ``{u : G u >= 0}`` as primitive integer vectors (rows).
 
     Parameters

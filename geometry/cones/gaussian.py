@@ -42,10 +42,12 @@ functions with low entropy", arXiv:1909.11522, 2019.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
 from flint import arb, fmpq, fmpq_mat
+from numpy.typing import ArrayLike
 
 from pfmap.errors import PfmapError
 from pfmap.priors import as_fraction
@@ -122,8 +124,20 @@ def _girard(rows, var) -> ArcsineSum:
     return out
 
 
-def simplex_covariance(ray_rows, var) -> list[list[Fraction]]:
+def simplex_covariance(ray_rows: Sequence[Sequence[int]], var: Sequence[Fraction]) -> list[list[Fraction]]:
     """Covariance ``(R^T D^-1 R)^-1`` of the simplex coordinates ``lambda`` (rays as rows of ``ray_rows``).
+
+    Parameters
+    ----------
+    ray_rows : sequence of d integer sequences of length d
+        The linearly independent rays spanning the simplicial cone.
+    var : sequence of d Fraction
+        The variances (diagonal of ``D``).
+
+    Returns
+    -------
+    list of lists of Fraction
+        The exact d x d covariance of ``lambda = R^-1 u`` for ``u ~ N(0, D)``.
 
     Examples
     --------
@@ -138,9 +152,34 @@ def simplex_covariance(ray_rows, var) -> list[list[Fraction]]:
     return [[Fraction(int(inv[i, j].p), int(inv[i, j].q)) for j in range(d)] for i in range(d)]
 
 
-def triangulated_measure(rows, var, *, path: str = "identity", tolerance: float = DEFAULT_TOLERANCE,
+def triangulated_measure(rows: Sequence[Sequence[int]], var: Sequence[Fraction], *, path: str = "identity",
+                         tolerance: float = DEFAULT_TOLERANCE,
                          with_expression: bool = False) -> tuple[arb, ArcsineSum | None, int]:
     """Sum of the simplicial cones' orthant probabilities: ``(ball, closed form or None, number of simplices)``.
+
+    Parameters
+    ----------
+    rows : sequence of integer sequences
+        Normals ``G`` (rows) of a pointed, full-dimensional cone ``{u : G u > 0}`` in dimension ``d <= 6``.
+    var : sequence of d Fraction
+        The variances of the coordinates of ``u``.
+    path, tolerance : as in :func:`cone_gaussian_measure`.
+    with_expression : bool
+        Also sum the simplices' closed forms (dimension <= 3 only).
+
+    Returns
+    -------
+    ball : flint.arb
+        Contains ``P(G u > 0)``.
+    closed : ArcsineSum or None
+        The exact sum of closed forms with ``with_expression``, else None.
+    count : int
+        The number of simplicial cones of the triangulation.
+
+    Raises
+    ------
+    PfmapError
+        If the cone is not pointed and full-dimensional.
 
     Examples
     --------
@@ -167,7 +206,8 @@ def _simplex_covariances(rows, var) -> list[list[list[Fraction]]]:
     return [simplex_covariance([ray_list[j] for j in simplex], var) for simplex in simplices]
 
 
-def cone_gaussian_measures(cones, variances, *, path: str = "identity", tolerance: float = DEFAULT_TOLERANCE,
+def cone_gaussian_measures(cones: Sequence[ArrayLike], variances: Sequence[int | float | str | Fraction], *,
+                           path: str = "identity", tolerance: float = DEFAULT_TOLERANCE,
                            workers: int | None = None) -> list[CertifiedProbability]:
     """:func:`cone_gaussian_measure` (by triangulation) of many cones in the same space at once.
 
@@ -228,8 +268,8 @@ def cone_gaussian_measures(cones, variances, *, path: str = "identity", toleranc
     return out
 
 
-def cone_gaussian_measure(G, variances, *, method: str = "auto", path: str = "identity",
-                          tolerance: float = DEFAULT_TOLERANCE) -> CertifiedProbability:
+def cone_gaussian_measure(G: ArrayLike, variances: Sequence[int | float | str | Fraction], *, method: str = "auto",
+                          path: str = "identity", tolerance: float = DEFAULT_TOLERANCE) -> CertifiedProbability:
     """Probability that ``u ~ N(0, diag(variances))`` satisfies ``G u > 0``.
 
     Parameters

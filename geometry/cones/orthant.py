@@ -26,9 +26,12 @@ F. Johansson, "Numerical integration in arbitrary-precision ball arithmetic", IC
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING, TypeVar
 
 from flint import arb, ctx
+from numpy.typing import ArrayLike
 
 from pfmap.errors import PfmapError
 
@@ -38,6 +41,9 @@ from pfmap.geometry.cones.orthant_dimension6 import orthant6_ball, orthant6_ball
 from pfmap.geometry.cones.orthant_plackett import clear_cache as clear_plackett_cache
 from pfmap.geometry.cones.orthant_plackett import low_dimensional_ball
 
+if TYPE_CHECKING:
+    import sympy
+
 __all__ = ["ArcsineSum", "CertifiedProbability", "DEFAULT_TOLERANCE", "MAX_ORTHANT_DIMENSION", "ball_to_float",
            "check_options", "clear_cache", "closed_form", "orthant_probability", "orthant_probability_ball",
            "orthant_probability_balls", "orthant_probability_exact", "rational_covariance", "with_precision"]
@@ -46,13 +52,14 @@ MAX_ORTHANT_DIMENSION = 6
 DEFAULT_TOLERANCE = 1e-15
 PATHS = ("identity", "pairs")
 METHODS = ("auto", "plackett", "reduction")
+_T = TypeVar("_T")
 
 
 # ---------------------------------------------------------------------------
 # validation
 
 
-def rational_covariance(cov) -> list[list[Fraction]]:
+def rational_covariance(cov: ArrayLike) -> list[list[Fraction]]:
     """Read a covariance matrix exactly and check it is symmetric positive definite.
 
     Parameters
@@ -138,7 +145,7 @@ def _precision_for(tolerance: float) -> int:
     return max(64, int(-math.log2(tolerance)) + 24)
 
 
-def orthant_probability_exact(cov):
+def orthant_probability_exact(cov: ArrayLike) -> sympy.Expr:
     """Closed form of ``P(Y > 0)``, ``Y ~ N(0, cov)``, as a simplified sympy expression (dimension <= 3).
 
     Parameters
@@ -201,7 +208,7 @@ def check_options(path: str, method: str, tolerance: float) -> None:
         raise PfmapError(f"tolerance must be a number between 1e-30 and 1e-3; got {tolerance!r}")
 
 
-def orthant_probability(cov, *, path: str = "identity", method: str = "auto",
+def orthant_probability(cov: ArrayLike, *, path: str = "identity", method: str = "auto",
                         tolerance: float = DEFAULT_TOLERANCE) -> CertifiedProbability:
     """Certified ``P(Y > 0)`` for ``Y ~ N(0, cov)``, ``cov`` exact, dimension 1 to 6.
 
@@ -261,7 +268,7 @@ def orthant_probability(cov, *, path: str = "identity", method: str = "auto",
     return CertifiedProbability.from_ball(orthant_probability_ball(S, path=path, method=method, tolerance=tolerance))
 
 
-def orthant_probability_ball(S, *, path: str = "identity", method: str = "auto",
+def orthant_probability_ball(S: list[list[Fraction]], *, path: str = "identity", method: str = "auto",
                              tolerance: float = DEFAULT_TOLERANCE) -> arb:
     """Ball enclosure of ``P(Y > 0)`` for a validated rational matrix (see :func:`rational_covariance`).
 
@@ -284,11 +291,12 @@ def orthant_probability_ball(S, *, path: str = "identity", method: str = "auto",
     """
     if len(S) == 6:
         return orthant6_ball(S, tolerance=tolerance)
-    return with_precision(tolerance, lambda: low_dimensional_ball(S, path, float(tolerance), method))
+    return with_precision(tolerance, lambda: low_dimensional_ball(S, path, float(tolerance), method=method))
 
 
-def orthant_probability_balls(matrices, *, path: str = "identity", method: str = "auto",
-                              tolerance: float = DEFAULT_TOLERANCE, workers: int | None = None) -> list[arb]:
+def orthant_probability_balls(matrices: Sequence[list[list[Fraction]]], *, path: str = "identity",
+                              method: str = "auto", tolerance: float = DEFAULT_TOLERANCE,
+                              workers: int | None = None) -> list[arb]:
     """:func:`orthant_probability_ball` for many validated matrices; dimension 6 ones in one parallel batch.
 
     Parameters
@@ -331,8 +339,22 @@ def clear_cache() -> None:
     clear_dimension6_cache()
 
 
-def with_precision(tolerance: float, compute):
+def with_precision(tolerance: float, compute: Callable[[], _T]) -> _T:
     """Run ``compute()`` at the ball precision that ``tolerance`` needs (at least 64 bits).
+
+    The precision is ``max(64, floor(-log2(tolerance)) + 24)`` bits; the previous one is restored afterwards.
+
+    Parameters
+    ----------
+    tolerance : float
+        Target error (positive).
+    compute : callable
+        Called without arguments.
+
+    Returns
+    -------
+    object
+        What ``compute()`` returns.
 
     Examples
     --------

@@ -51,6 +51,16 @@ RULE_SIZES = np.array([4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40, 48], dty
 def float_ball(ball: arb) -> tuple[float, float]:
     """The float midpoint of an ``arb`` ball and a float radius covering the whole ball.
 
+    Parameters
+    ----------
+    ball : flint.arb
+        A finite ball.
+
+    Returns
+    -------
+    tuple of float
+        ``(m, r)``: the midpoint rounded to a float and a radius with ``ball`` inside ``[m - r, m + r]``.
+
     Examples
     --------
     >>> m, r = float_ball(arb(1) / 3)
@@ -93,6 +103,16 @@ NODES, NODE_RADII, WEIGHTS, WEIGHT_RADII, INV_2PI = _rules()
 def round_up(x):
     """An upper bound of a positive quantity computed with a few roundings.
 
+    Parameters
+    ----------
+    x : float
+        The computed quantity (non-negative).
+
+    Returns
+    -------
+    float
+        ``x (1 + 2^-44) + 2^-1000``.
+
     Examples
     --------
     >>> round_up(1.0) > 1.0
@@ -104,6 +124,16 @@ def round_up(x):
 @numba.njit(cache=True)
 def round_down(x):
     """A lower bound of a positive quantity computed with a few roundings.
+
+    Parameters
+    ----------
+    x : float
+        The computed quantity (non-negative).
+
+    Returns
+    -------
+    float
+        ``x (1 - 2^-44) - 2^-1000``.
 
     Examples
     --------
@@ -117,6 +147,16 @@ def round_down(x):
 def ball_ok(a):
     """False for the failure ball ``(0, inf)`` (and for NaN radii).
 
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+
+    Returns
+    -------
+    bool
+        Whether the radius is below ``1e300``.
+
     Examples
     --------
     >>> ball_ok((1.0, 0.0)), ball_ok(ball_inv((0.0, 1.0)))
@@ -128,6 +168,16 @@ def ball_ok(a):
 @numba.njit(cache=True)
 def ball_add(a, b):
     """``a + b``.
+
+    Parameters
+    ----------
+    a, b : tuple of float
+        Balls ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``x + y`` for every ``x`` in ``a`` and ``y`` in ``b``.
 
     Examples
     --------
@@ -143,6 +193,16 @@ def ball_add(a, b):
 def ball_sub(a, b):
     """``a - b``.
 
+    Parameters
+    ----------
+    a, b : tuple of float
+        Balls ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``x - y`` for every ``x`` in ``a`` and ``y`` in ``b``.
+
     Examples
     --------
     >>> ball_sub((1.0, 0.5), (1.0, 0.25))[0]
@@ -155,6 +215,16 @@ def ball_sub(a, b):
 @numba.njit(cache=True)
 def ball_mul(a, b):
     """``a * b``.
+
+    Parameters
+    ----------
+    a, b : tuple of float
+        Balls ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``x * y`` for every ``x`` in ``a`` and ``y`` in ``b``.
 
     Examples
     --------
@@ -170,6 +240,18 @@ def ball_mul(a, b):
 def ball_scale(a, c):
     """``c * a`` for an exact float ``c``.
 
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+    c : float
+        The exact factor.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``c * x`` for every ``x`` in ``a``.
+
     Examples
     --------
     >>> ball_scale((1.5, 0.0), -2.0)[0]
@@ -182,6 +264,16 @@ def ball_scale(a, c):
 @numba.njit(cache=True)
 def ball_inv(a):
     """``1 / a``; the failure ball when ``a`` contains 0.
+
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``1 / x`` for every ``x`` in ``a``; ``(0, inf)`` when ``a`` contains 0.
 
     Examples
     --------
@@ -200,6 +292,16 @@ def ball_inv(a):
 def ball_sqrt(a):
     """``sqrt(a)``; the failure ball unless ``a`` is positive.
 
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``sqrt(x)`` for every ``x`` in ``a``; ``(0, inf)`` unless ``a`` is positive.
+
     Examples
     --------
     >>> ball_sqrt((4.0, 0.0))[0]
@@ -215,6 +317,17 @@ def ball_sqrt(a):
 @numba.njit(cache=True)
 def ball_rsqrt(a):
     """``1 / sqrt(a)``: ``|w^-1/2 - x^-1/2| <= (r/2) m^3 (1 + 3 r/x)`` for ``|w - x| <= r <= x/4``.
+
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``1 / sqrt(x)`` for every ``x`` in ``a``; ``(0, inf)`` unless ``a`` is
+        positive.
 
     Examples
     --------
@@ -263,6 +376,16 @@ def ball_asin(a):
 
     For ``|x| > 1/2`` it uses ``asin(x) = pi/2 - 2 asin(sqrt((1 - x) / 2))`` (``1 - x`` is exact there).
 
+    Parameters
+    ----------
+    a : tuple of float
+        A ball ``(mid, rad)``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing ``asin(x)`` for every ``x`` in ``a``; ``(0, inf)`` unless ``a`` lies inside ``(-1, 1)``.
+
     Examples
     --------
     >>> m, r = ball_asin((0.5, 0.0))
@@ -286,12 +409,12 @@ def ball_asin(a):
 
 
 @numba.njit(cache=True)
-def ball_abs_upper(a):
+def _ball_abs_upper(a):
     """An upper bound of ``|x|`` over the ball.
 
     Examples
     --------
-    >>> ball_abs_upper((-2.0, 0.5)) >= 2.5
+    >>> _ball_abs_upper((-2.0, 0.5)) >= 2.5
     True
     """
     return round_up(abs(a[0]) + a[1])
@@ -306,10 +429,28 @@ def gauss_legendre_error(n, rho, bound):
     ``|int T_k| <= 2 / (k^2 - 1)``, the error is at most
     ``4 bound (1 + 1 / (4 n^2 - 1)) rho^-2n / (1 - rho^-2)``.
 
+    Parameters
+    ----------
+    n : int
+        Number of Gauss-Legendre nodes.
+    rho : float
+        The ellipse parameter (sum of its semi-axes), above 1.
+    bound : float
+        Upper bound of ``|f|`` on ``E_rho`` (and inside it).
+
+    Returns
+    -------
+    float
+        The error bound, rounded up.
+
     Examples
     --------
     >>> gauss_legendre_error(10, 3.0, 1.0) < 1e-8
     True
+
+    References
+    ----------
+    L. N. Trefethen, *Approximation Theory and Approximation Practice*, SIAM 2013, Thms 8.1 and 19.3.
     """
     tail = rho ** (-2.0 * n) / (1.0 - rho ** -2.0)
     return 4.0 * bound * (1.0 + 1.0 / (4.0 * n * n - 1.0)) * tail * (1.0 + 2.0 ** -30)

@@ -46,17 +46,29 @@ _INV_2PI = (float(INV_2PI[0]), float(INV_2PI[1]))
 
 
 @numba.njit(cache=True)
-def is_positive_definite(M, d):
+def _is_positive_definite(M, d):
     """True when every symmetric matrix within the balls ``M[i, j] = (mid, rad)`` is positive definite.
 
     A Cholesky factorisation in ball arithmetic whose pivots are all certified positive.
+
+    Parameters
+    ----------
+    M : numpy.ndarray, shape (d, d, 2)
+        Midpoints ``M[..., 0]`` and radii ``M[..., 1]`` of a symmetric matrix.
+    d : int
+        The dimension (the leading ``d`` rows and columns of ``M`` are used).
+
+    Returns
+    -------
+    bool
+        True when positive definiteness is certified.
 
     Examples
     --------
     >>> M = np.zeros((2, 2, 2))
     >>> M[:, :, 0] = [[1.0, 0.9], [0.9, 1.0]]
     >>> wide = M.copy(); wide[0, 1, 1] = wide[1, 0, 1] = 0.2    # off-diagonal 0.9 +- 0.2 reaches 1.1
-    >>> is_positive_definite(M, 2), is_positive_definite(wide, 2)
+    >>> _is_positive_definite(M, 2), _is_positive_definite(wide, 2)
     (True, False)
     """
     L = np.zeros((d, d, 2))
@@ -83,9 +95,24 @@ def is_positive_definite(M, d):
 def certify_tau(M, d, na, tau_est):
     """A ``tau > 1`` with ``M0 + tau (M - M0)`` certified positive definite, or 0.
 
-    ``M``: (d, d, 2) balls of a correlation matrix; ``M0`` keeps the blocks of the first ``na`` and the
-    other coordinates; ``tau_est``: a float estimate of the singular ``tau``, tried at fractions of
-    ``tau_est - 1`` beyond 1.
+    ``M0`` keeps the diagonal blocks of ``M`` (the first ``na`` coordinates and the others) and zeroes
+    the cross block; candidates are tried at fractions of ``tau_est - 1`` beyond 1.
+
+    Parameters
+    ----------
+    M : numpy.ndarray, shape (d, d, 2)
+        Balls (midpoints, radii) of a correlation matrix.
+    d : int
+        The dimension.
+    na : int
+        Size of the first block.
+    tau_est : float
+        Estimate of the ``tau`` at which ``M0 + tau (M - M0)`` becomes singular (capped at 1e6).
+
+    Returns
+    -------
+    float
+        The largest certified candidate ``tau > 1``, or 0.0 when none is certified.
 
     Examples
     --------
@@ -106,7 +133,7 @@ def certify_tau(M, d, na, tau_est):
                 if (a < na) != (b < na):
                     v = ball_mul(v, (tau, 0.0))
                 W[a, b, 0], W[a, b, 1] = v
-        if is_positive_definite(W, d):
+        if _is_positive_definite(W, d):
             return tau
     return 0.0
 
@@ -116,7 +143,18 @@ def conditional_polynomials(Rm, Rr):
     """Cubic balls ``P[p, e, deg]`` of ``(1 - t^2 rho_p^2)`` times the conditional covariance of the four others
     given cross pair ``p = 3 i + (j - 3)`` (entry ``e`` of the upper triangle) along the block path, and ``rho[p]``.
 
-    ``Rm``, ``Rr``: midpoints and radii of the 6x6 correlation, blocks ``A = 0, 1, 2`` and ``B = 3, 4, 5``.
+    Parameters
+    ----------
+    Rm, Rr : numpy.ndarray, shape (6, 6)
+        Midpoints and radii of the correlation matrix, blocks ``A = 0, 1, 2`` and ``B = 3, 4, 5``.
+
+    Returns
+    -------
+    P : numpy.ndarray, shape (9, 10, 4, 2)
+        Ball coefficients ``P[p, e, deg]`` (midpoint, radius) of the cubics in ``t``, ``e`` indexing the upper
+        triangle of the 4x4 conditional covariance row by row.
+    rho : numpy.ndarray, shape (9, 2)
+        The balls of the cross correlations ``rho_p = R[i, j]``.
 
     Examples
     --------
@@ -159,14 +197,14 @@ def conditional_polynomials(Rm, Rr):
 
 
 @numba.njit(cache=True)
-def cubic_value(P, p, e, T):
-    """The cubic ``P[p, e]`` at the ball ``T`` (Horner's rule).
+def _cubic_value(P, p, e, T):
+    """The cubic ``P[p, e]`` at the ball ``T`` (Horner's rule), as a ball.
 
     Examples
     --------
     >>> P = np.zeros((1, 1, 4, 2))
     >>> P[0, 0, :, 0] = [1.0, 2.0, 0.0, 1.0]                 # 1 + 2 t + t^3
-    >>> cubic_value(P, 0, 0, (2.0, 0.0))[0]
+    >>> _cubic_value(P, 0, 0, (2.0, 0.0))[0]
     13.0
     """
     v = (P[p, e, 3, 0], P[p, e, 3, 1])
@@ -179,6 +217,23 @@ def cubic_value(P, p, e, T):
 def conditional_correlations(P, p, T, c):
     """``c[q]`` = the partial correlations 01 02 03 12 13 23 of the four others given cross pair p, at T.
 
+    Parameters
+    ----------
+    P : numpy.ndarray, shape (9, 10, 4, 2)
+        The cubics of :func:`conditional_polynomials`.
+    p : int
+        The cross pair, ``3 i + (j - 3)``.
+    T : tuple of float
+        A ball ``(mid, rad)`` of the path parameter ``t``.
+    c : numpy.ndarray, shape (6, 2)
+        Output: the balls of the six partial correlations.
+
+    Returns
+    -------
+    None
+        Fills ``c`` in place (radius not finite where a conditional variance is not certified
+        positive).
+
     Examples
     --------
     >>> P, rho = conditional_polynomials(np.eye(6), np.zeros((6, 6)))
@@ -187,12 +242,12 @@ def conditional_correlations(P, p, T, c):
     >>> c[:, 0].tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
-    k0, k1 = cubic_value(P, p, 0, T), cubic_value(P, p, 4, T)
-    k2, k3 = cubic_value(P, p, 7, T), cubic_value(P, p, 9, T)
+    k0, k1 = _cubic_value(P, p, 0, T), _cubic_value(P, p, 4, T)
+    k2, k3 = _cubic_value(P, p, 7, T), _cubic_value(P, p, 9, T)
     ks = ((k0, k1, 1), (k0, k2, 2), (k0, k3, 3), (k1, k2, 5), (k1, k3, 6), (k2, k3, 8))
     for q in range(6):
         a, b, e = ks[q]
-        c[q, 0], c[q, 1] = ball_mul(cubic_value(P, p, e, T), ball_rsqrt(ball_mul(a, b)))
+        c[q, 0], c[q, 1] = ball_mul(_cubic_value(P, p, e, T), ball_rsqrt(ball_mul(a, b)))
 
 
 @numba.njit(cache=True)
@@ -200,6 +255,17 @@ def cross_sigma4(c):
     """Float estimate of the largest whitened cross singular value of a 4x4 correlation (``c`` as above).
 
     Used only to place panels and to propose a ``tau`` (:func:`certify_tau` checks it).
+
+    Parameters
+    ----------
+    c : numpy.ndarray, shape (6, 2)
+        Balls of the correlations 01 02 03 12 13 23 (only the midpoints are used); blocks ``{0, 1}`` and
+        ``{2, 3}``.
+
+    Returns
+    -------
+    float
+        The estimate; 1.0 when a block correlation is not below 1 in absolute value.
 
     Examples
     --------
@@ -231,6 +297,18 @@ def inner_coefficients(c, co):
     Along the inner path the partial correlation of the other two, ``m = 1 - k`` and ``n = 5 - l``, given
     ``k, l`` is ``q_kl(s) = s (alpha + beta s^2) / sqrt((gamma + delta s^2)(gamma' + delta' s^2))``
     (Sylvester's identity for the 3x3 minors).
+
+    Parameters
+    ----------
+    c : numpy.ndarray, shape (6, 2)
+        Balls of the correlations 01 02 03 12 13 23 of the 4x4 matrix.
+    co : numpy.ndarray, shape (4, 7, 2)
+        Output: the seven coefficient balls of each of the four cross pairs.
+
+    Returns
+    -------
+    None
+        Fills ``co`` in place.
 
     Examples
     --------
@@ -268,6 +346,18 @@ def inner_coefficients(c, co):
 def inner_integrand(co, S):
     """``sum_kl c_kl phi_2(S c_kl) P2(q_kl(S))``: d/ds of P4 along the inner path, as a ball.
 
+    Parameters
+    ----------
+    co : numpy.ndarray, shape (4, 7, 2)
+        The coefficients of :func:`inner_coefficients`.
+    S : tuple of float
+        A ball ``(mid, rad)`` of the inner path parameter ``s``.
+
+    Returns
+    -------
+    tuple of float
+        A ball containing the integrand at every ``s`` in ``S`` (radius not finite when not certified).
+
     Examples
     --------
     >>> c = np.zeros((6, 2)); c[1, 0] = 0.5
@@ -295,6 +385,18 @@ def inner_integrand(co, S):
 def cross_sigma6(R, A, B):
     """Float estimate of the largest singular value of ``R_AA^-1/2 R_AB R_BB^-1/2`` (blocks ``A``, ``B``).
 
+    Parameters
+    ----------
+    R : numpy.ndarray, shape (6, 6)
+        A float correlation matrix.
+    A, B : numpy.ndarray of int64, shape (3,)
+        The coordinates of the two blocks.
+
+    Returns
+    -------
+    float
+        The largest cross singular value (below 1 for a positive definite ``R``).
+
     Examples
     --------
     >>> R = np.eye(6); R[0, 3] = R[3, 0] = 0.5
@@ -313,6 +415,18 @@ def cross_sigma6(R, A, B):
 @numba.njit(cache=True)
 def conditional_matrix(c, M):
     """Fill ``M`` (4, 4, 2) with the unit-diagonal correlation balls whose off-diagonal entries are ``c``.
+
+    Parameters
+    ----------
+    c : numpy.ndarray, shape (6, 2)
+        Balls of the correlations 01 02 03 12 13 23.
+    M : numpy.ndarray, shape (4, 4, 2)
+        Output: the symmetric matrix of balls.
+
+    Returns
+    -------
+    None
+        Fills ``M`` in place.
 
     Examples
     --------

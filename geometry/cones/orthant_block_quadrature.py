@@ -267,10 +267,23 @@ def _outer_integral(P, rho, tau, sig, density, inner_density, stats):
 def orthant6(Sm, Sr, tolerance, split, stats):
     """Certified ``P(Y > 0)``, ``Y ~ N(0, S)`` in dimension 6, as a ball ``(mid, rad)``.
 
-    ``Sm``, ``Sr``: float midpoints and radii (6x6) enclosing the covariance; ``tolerance``: the target
-    of the error bound (rounding keeps it above about 1e-13); ``split``: three coordinates for the
-    block ``A`` (``split[0] < 0``: the 3 + 3 split with the smallest cross singular value); ``stats``:
-    ``STATS`` work counters, incremented.  A failed certification returns ``(0, inf)`` (``stats[5]``).
+    Parameters
+    ----------
+    Sm, Sr : numpy.ndarray, shape (6, 6)
+        Float midpoints and radii enclosing the covariance.
+    tolerance : float
+        Target of the error bound (rounding keeps it above about 1e-13).
+    split : numpy.ndarray of int64, shape (3,)
+        Three coordinates for the block ``A``; ``split[0] < 0``: the 3 + 3 split with the smallest cross
+        singular value.
+    stats : numpy.ndarray of int64, shape (STATS,)
+        Work counters, incremented in place.
+
+    Returns
+    -------
+    tuple of float
+        The ball ``(mid, rad)`` containing the probability; ``(0, inf)`` (or a non-finite radius) when the
+        certification fails, counted in ``stats[5]``.
 
     Examples
     --------
@@ -341,6 +354,22 @@ def orthant6_many(Sm, Sr, tolerance, out, stats):
     """:func:`orthant6` for each of ``len(Sm)`` covariances: ``out[k] = (mid, rad)``, ``stats`` summed.
 
     Releases the GIL, so that chunks run in parallel threads.
+
+    Parameters
+    ----------
+    Sm, Sr : numpy.ndarray, shape (k, 6, 6)
+        Float midpoints and radii enclosing ``k`` covariances.
+    tolerance : float
+        Target of each error bound.
+    out : numpy.ndarray, shape (k, 2)
+        Output: the balls, one row per covariance.
+    stats : numpy.ndarray of int64, shape (STATS,)
+        Work counters, summed over the covariances.
+
+    Returns
+    -------
+    None
+        Fills ``out`` and ``stats`` in place.
 
     Examples
     --------

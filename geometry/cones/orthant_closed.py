@@ -28,9 +28,16 @@ from flint import arb, fmpq
 class CertifiedProbability:
     """A probability with a rigorous error bound: ``|true - probability| <= error``.
 
-    ``exact`` is a simplified sympy expression when a closed form is known
-    (then ``error`` is 0 and ``probability`` its correctly rounded float);
-    ``ball`` is the certified python-flint ``arb`` enclosure it came from.
+    Attributes
+    ----------
+    probability : float
+        The value: the float nearest the ball's midpoint.
+    error : float
+        A rigorous bound on ``|true - probability|``; 0 when ``exact`` is given.
+    exact : sympy expression or None
+        A simplified closed form when one is known (``probability`` is then within rounding of it).
+    ball : flint.arb or None
+        The certified enclosure the value came from (not shown in the repr, not compared).
 
     Examples
     --------
@@ -45,8 +52,24 @@ class CertifiedProbability:
     ball: arb | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_ball(cls, ball: arb, exact=None) -> "CertifiedProbability":
+    def from_ball(cls, ball: arb, exact: object = None) -> "CertifiedProbability":
         """From a certified ball; with ``exact`` (a closed form) the error is 0.
+
+        Parameters
+        ----------
+        ball : flint.arb
+            A finite ball containing the probability.
+        exact : sympy expression, optional
+            Its closed form, when known.
+
+        Returns
+        -------
+        CertifiedProbability
+
+        Raises
+        ------
+        RuntimeError
+            If ``ball`` is not finite.
 
         Examples
         --------
@@ -59,6 +82,21 @@ class CertifiedProbability:
 
 def ball_to_float(ball: arb) -> tuple[float, float]:
     """Nearest float to the ball's midpoint and a float bound on its distance to any point of the ball.
+
+    Parameters
+    ----------
+    ball : flint.arb
+        A certified enclosure.
+
+    Returns
+    -------
+    tuple of float
+        ``(value, bound)``: every point of ``ball`` lies in ``[value - bound, value + bound]``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``ball`` is not finite (a failed certified computation).
 
     Examples
     --------
@@ -82,6 +120,13 @@ class ArcsineSum:
     dimension 3, solid angles of cones up to dimension 3); kept canonical
     (positive arguments, like terms merged) so that the sympy expression is
     simplified and the ball is certified.
+
+    Attributes
+    ----------
+    constant : Fraction
+        The rational constant.
+    terms : dict of Fraction to Fraction
+        ``square -> coefficient``: the term ``coefficient * asin(sqrt(square)) / pi``, ``0 < square <= 1/2``.
 
     Examples
     --------
@@ -156,6 +201,16 @@ class ArcsineSum:
 def as_fmpq(x: Fraction) -> fmpq:
     """A Fraction as a python-flint ``fmpq``.
 
+    Parameters
+    ----------
+    x : Fraction
+        The exact rational.
+
+    Returns
+    -------
+    flint.fmpq
+        The same number.
+
     Examples
     --------
     >>> as_fmpq(Fraction(-3, 4))
@@ -168,6 +223,17 @@ def closed_form(S: list[list[Fraction]]) -> ArcsineSum:
     """Sheppard's closed form of ``P(Y > 0)`` for an exact covariance in dimension ``d <= 3``.
 
     ``1/2``, ``1/4 + asin(rho)/(2 pi)`` and ``1/8 + sum asin(rho_ij)/(4 pi)``.
+
+    Parameters
+    ----------
+    S : list of lists of Fraction
+        A positive definite covariance of dimension 1, 2 or 3 (as from
+        :func:`~pfmap.geometry.cones.orthant.rational_covariance`).
+
+    Returns
+    -------
+    ArcsineSum
+        The probability, exactly.
 
     Examples
     --------

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
@@ -31,8 +32,20 @@ _CACHE: dict = {}
 _CACHE_LIMIT = 500_000
 
 
-def covariance_balls(S) -> tuple[np.ndarray, np.ndarray]:
+def covariance_balls(S: Sequence[Sequence[Fraction | int]]) -> tuple[np.ndarray, np.ndarray]:
     """Float midpoints and radii enclosing an exact (Fraction) covariance matrix.
+
+    Parameters
+    ----------
+    S : square matrix of Fraction or int
+        The exact entries, row by row.
+
+    Returns
+    -------
+    mid : numpy.ndarray, shape (d, d)
+        The correctly rounded entries.
+    rad : numpy.ndarray, shape (d, d)
+        0 where the entry is a float exactly, one ulp of the midpoint elsewhere.
 
     Examples
     --------
@@ -51,11 +64,22 @@ def covariance_balls(S) -> tuple[np.ndarray, np.ndarray]:
     return mid, rad
 
 
-def canonical_key(S) -> tuple:
+def canonical_key(S: Sequence[Sequence[Fraction | int]]) -> tuple:
     """An exact key of the correlation pattern ``(sign, rho^2)`` that is the same for every permutation.
 
     Coordinates are ordered by the sorted pattern of their row; ties are broken by trying every order
     within the tied groups and keeping the smallest key.
+
+    Parameters
+    ----------
+    S : square matrix of Fraction or int
+        An exact covariance with a positive diagonal.
+
+    Returns
+    -------
+    tuple
+        ``(d,)`` followed by the ``(sign, rho^2)`` of each pair ``i < j`` in the canonical order
+        (``rho^2`` a Fraction).
 
     Examples
     --------
@@ -90,8 +114,8 @@ def _workers(workers: int | None) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def orthant6_balls(matrices, *, tolerance: float = TOLERANCE_FLOOR, workers: int | None = None,
-                   stats: np.ndarray | None = None) -> list[arb]:
+def orthant6_balls(matrices: Sequence[Sequence[Sequence[Fraction | int]]], *, tolerance: float = TOLERANCE_FLOOR,
+                   workers: int | None = None, stats: np.ndarray | None = None) -> list[arb]:
     """Certified ``P(Y > 0)`` for each exact 6x6 covariance in ``matrices`` (Fraction entries), as balls.
 
     Matrices with the same :func:`canonical_key` are computed once (and remembered across calls);
@@ -169,7 +193,8 @@ def orthant6_balls(matrices, *, tolerance: float = TOLERANCE_FLOOR, workers: int
     return [_CACHE[key] if key in _CACHE else todo[key] for key in keys]
 
 
-def orthant6_ball(S, *, tolerance: float = TOLERANCE_FLOOR, split: tuple[int, int, int] | None = None) -> arb:
+def orthant6_ball(S: Sequence[Sequence[Fraction | int]], *, tolerance: float = TOLERANCE_FLOOR,
+                  split: tuple[int, int, int] | None = None) -> arb:
     """Certified ``P(Y > 0)`` for one exact 6x6 covariance ``S``; ``split`` fixes the block ``A`` of the path.
 
     Different splits are different paths to the same number: tests use them as independent checks.
@@ -218,6 +243,11 @@ def clear_cache() -> None:
 
 def cached_patterns() -> int:
     """How many correlation patterns have a remembered value.
+
+    Returns
+    -------
+    int
+        The number of remembered (pattern, tolerance) keys.
 
     Examples
     --------

@@ -50,8 +50,31 @@ def _start_value(S, kept) -> arb:
     return value / 2 ** (len(S) - len(covered))
 
 
-def plackett_ball(S, path: str, tolerance: float) -> arb:
+def plackett_ball(S: list[list[Fraction]], path: str, tolerance: float) -> arb:
     """``P_d`` for ``d = 4, 5`` along ``S(t) = S0 + t (S - S0)``, ``S0`` the diagonal (or kept 2x2 blocks).
+
+    ``dP/dt = sum_ij rho_ij phi_2(0, 0; t rho_ij) P_{d-2}(partial correlations given i, j)`` and
+    ``P_{d-2} = 2^-(d-2) + c sum_kl asin(rho_kl.ij) / pi`` (``c = 1/2, 1/4``), whose constant
+    integrates in closed form; the rest is one certified integral.  The partial correlation is
+    ``M(ijk; ijl) / sqrt(M(ijk; ijk) M(ijl; ijl))`` with ``M`` the 3x3 minors of ``S(t)``
+    (Sylvester's identity for the Schur complement), cubic polynomials in ``t``, integrated in
+    ``s = 1 - t``.
+
+    Parameters
+    ----------
+    S : list of lists of Fraction
+        A validated positive definite covariance (see
+        :func:`~pfmap.geometry.cones.orthant.rational_covariance`), dimension 4 or 5.
+    path : {"identity", "pairs"}
+        Start of the Plackett path: the diagonal of ``S``, or ``S`` keeping the entries of the
+        coordinate pairs (0, 1) and (2, 3).
+    tolerance : float
+        Target of the error bound of the certified integration.
+
+    Returns
+    -------
+    flint.arb
+        A ball containing ``P(Y > 0)`` for ``Y ~ N(0, S)``, at the working precision.
 
     Examples
     --------
@@ -60,12 +83,9 @@ def plackett_ball(S, path: str, tolerance: float) -> arb:
     >>> plackett_ball(S, "identity", 1e-15).contains(arb(1) / 5)
     True
 
-    ``dP/dt = sum_ij rho_ij phi_2(0, 0; t rho_ij) P_{d-2}(partial correlations given i, j)`` and
-    ``P_{d-2} = 2^-(d-2) + c sum_kl asin(rho_kl.ij) / pi`` (``c = 1/2, 1/4``), whose constant
-    integrates in closed form; the rest is one certified integral.  The partial correlation is
-    ``M(ijk; ijl) / sqrt(M(ijk; ijk) M(ijl; ijl))`` with ``M`` the 3x3 minors of ``S(t)``
-    (Sylvester's identity for the Schur complement), cubic polynomials in ``t``, integrated in
-    ``s = 1 - t``.
+    References
+    ----------
+    R. L. Plackett, Biometrika 41, 1954; F. Johansson, ICMS 2018 (certified integration).
     """
     d = len(S)
     kept = {(0, 1), (2, 3)} if path == "pairs" else set()
@@ -137,8 +157,26 @@ _CACHE: dict = {}
 _CACHE_LIMIT = 200_000
 
 
-def cached_plackett_ball(S, path: str, tolerance: float) -> arb:
+def cached_plackett_ball(S: list[list[Fraction]], path: str, tolerance: float) -> arb:
     """:func:`plackett_ball`, remembered by correlation pattern up to a permutation (path ``"identity"``).
+
+    With path ``"pairs"`` the key is the matrix itself (that path is not symmetric under permutations).
+
+    Parameters
+    ----------
+    S : list of lists of Fraction
+        A validated positive definite covariance (see
+        :func:`~pfmap.geometry.cones.orthant.rational_covariance`), dimension 4 or 5.
+    path : {"identity", "pairs"}
+        Start of the Plackett path: the diagonal of ``S``, or ``S`` keeping the entries of the
+        coordinate pairs (0, 1) and (2, 3).
+    tolerance : float
+        Target of the error bound of the certified integration.
+
+    Returns
+    -------
+    flint.arb
+        The ball of :func:`plackett_ball` (the remembered one when the pattern was seen before).
 
     Examples
     --------
@@ -155,8 +193,24 @@ def cached_plackett_ball(S, path: str, tolerance: float) -> arb:
     return hit
 
 
-def odd_reduction_ball(S, path: str, tolerance: float) -> arb:
+def odd_reduction_ball(S: list[list[Fraction]], path: str, tolerance: float) -> arb:
     """Odd ``d``: ``2 P_d = sum over proper subsets S of (-1)^|S| P_S`` (inclusion-exclusion and ``Y -> -Y``).
+
+    Parameters
+    ----------
+    S : list of lists of Fraction
+        A validated positive definite covariance (see
+        :func:`~pfmap.geometry.cones.orthant.rational_covariance`) of odd dimension up to 5.
+    path : {"identity", "pairs"}
+        Start of the Plackett path: the diagonal of ``S``, or ``S`` keeping the entries of the
+        coordinate pairs (0, 1) and (2, 3).
+    tolerance : float
+        Target of the error bound of the certified integration.
+
+    Returns
+    -------
+    flint.arb
+        A ball containing ``P(Y > 0)``, from the marginals of every proper subset of the coordinates.
 
     Examples
     --------
@@ -174,8 +228,32 @@ def odd_reduction_ball(S, path: str, tolerance: float) -> arb:
     return total / 2
 
 
-def low_dimensional_ball(S, path: str, tolerance: float, method: str = "auto") -> arb:
+def low_dimensional_ball(S: list[list[Fraction]], path: str, tolerance: float, *, method: str = "auto") -> arb:
     """Ball of ``P(Y > 0)`` for a validated rational matrix of dimension <= 5 (closed form, reduction or Plackett).
+
+    Parameters
+    ----------
+    S : list of lists of Fraction
+        A validated positive definite covariance (see
+        :func:`~pfmap.geometry.cones.orthant.rational_covariance`), dimension 1 to 5.
+    path : {"identity", "pairs"}
+        Start of the Plackett path: the diagonal of ``S``, or ``S`` keeping the entries of the
+        coordinate pairs (0, 1) and (2, 3).
+    tolerance : float
+        Target of the error bound of the certified integration.
+    method : {"auto", "plackett", "reduction"}
+        In dimension 5: ``"plackett"`` integrates directly; ``"auto"`` and ``"reduction"`` use
+        :func:`odd_reduction_ball`.
+
+    Returns
+    -------
+    flint.arb
+        A ball containing ``P(Y > 0)`` for ``Y ~ N(0, S)``.
+
+    Raises
+    ------
+    PfmapError
+        For a matrix of dimension above 5.
 
     Examples
     --------

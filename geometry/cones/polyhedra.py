@@ -17,11 +17,12 @@ from functools import lru_cache
 
 import numpy as np
 from flint import fmpz_mat
+from numpy.typing import ArrayLike
 
 from pfmap.geometry.cones.double_description import extreme_rays
 
 
-def exact_rank(rows) -> int:
+def exact_rank(rows: ArrayLike) -> int:
     """Rank of an integer matrix, exactly.
 
     Parameters
@@ -44,7 +45,7 @@ def exact_rank(rows) -> int:
     return int(fmpz_mat(a).rank())
 
 
-def integer_determinant(mat) -> int:
+def integer_determinant(mat: ArrayLike) -> int:
     """Exact determinant of a square integer matrix.
 
     Parameters
@@ -66,7 +67,7 @@ def integer_determinant(mat) -> int:
     return int(fmpz_mat(a).det())
 
 
-def cone_rays(G) -> tuple[np.ndarray, np.ndarray]:
+def cone_rays(G: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Extreme rays of the pointed cone ``{u : G u >= 0}`` and their incidence with the rows.
 
     Parameters
@@ -111,7 +112,7 @@ def cone_rays(G) -> tuple[np.ndarray, np.ndarray]:
     return ray_arr, np.asarray(tight, dtype=bool).reshape(k, len(rays))
 
 
-def cone_facets(G) -> np.ndarray:
+def cone_facets(G: ArrayLike) -> np.ndarray:
     """Which rows of ``G`` define facets of the pointed cone ``{u : G u >= 0}`` (the irredundant ones).
 
     Row ``i`` defines a facet when the extreme rays on its hyperplane span a space of dimension ``d - 1``;
@@ -150,7 +151,7 @@ def cone_facets(G) -> np.ndarray:
     return out
 
 
-def triangulate_cone(G) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+def triangulate_cone(G: ArrayLike) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Pulling triangulation of the pointed, full-dimensional cone ``{u : G u >= 0}``.
 
     Parameters

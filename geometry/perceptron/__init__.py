@@ -13,15 +13,20 @@
   orbit by orbit, as numbers in a resumable Parquet file.
 """
 
-from pfmap.geometry.cones.box import MAX_BOX_N
-from pfmap.geometry.perceptron.conditions import conditions_from_mask
-from pfmap.geometry.perceptron.measures import perceptron_box_volumes, perceptron_gaussian_measures
-from pfmap.geometry.perceptron.regions import (PerceptronRegions, check_enumerable, enumeration_limit, function_string,
-                                               measure_orbits, perceptron_regions, region_count)
-from pfmap.geometry.perceptron.table import MAX_GAUSSIAN_N, MAX_GAUSSIAN_N_NO_BIAS, perceptron_table
-from pfmap.geometry.perceptron.table_file import perceptron_table_file
+from pfmap.lazy import lazy_exports
 
-__all__ = ["MAX_BOX_N", "MAX_GAUSSIAN_N", "MAX_GAUSSIAN_N_NO_BIAS", "PerceptronRegions", "check_enumerable",
-           "conditions_from_mask", "enumeration_limit", "function_string", "measure_orbits",
-           "perceptron_box_volumes", "perceptron_gaussian_measures", "perceptron_regions", "perceptron_table",
-           "perceptron_table_file", "region_count"]
+_HOMES = {
+    "MAX_BOX_N": "pfmap.geometry.cones.box",
+    "conditions_from_mask": "pfmap.geometry.perceptron.conditions",
+    **{name: "pfmap.geometry.perceptron.measures" for name in ("perceptron_box_volumes",
+                                                               "perceptron_gaussian_measures")},
+    **{name: "pfmap.geometry.perceptron.regions" for name in ("PerceptronRegions", "check_enumerable",
+                                                              "enumeration_limit", "function_string",
+                                                              "measure_orbits", "perceptron_regions",
+                                                              "region_count")},
+    **{name: "pfmap.geometry.perceptron.table" for name in ("MAX_GAUSSIAN_N", "MAX_GAUSSIAN_N_NO_BIAS",
+                                                            "perceptron_table")},
+    "perceptron_table_file": "pfmap.geometry.perceptron.table_file",
+}
+__all__ = sorted(_HOMES, key=str.lower)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)   # each module is imported on first use (pfmap.lazy)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pfmap.errors import PfmapError
+from pfmap.priors import Prior
 from pfmap.geometry.perceptron import perceptron_regions
 from pfmap.geometry.perceptron.inscribed import (ROUNDING_SLACK, InscribedCone,  # noqa: F401 (re-exported)
                                                  inscribed_cone, prior_scales, region_geometry)
@@ -22,8 +23,8 @@ from pfmap.geometry.perceptron.region_graph import (region_graph, region_graph_m
 GEOMETRIC_MEASURES = ("inscribed_radius", "region_degree", "region_betweenness")
 
 
-def region_measures(n: int, *, encoding: str = "01", bias: bool = True, prior=None, betweenness: bool = False,
-                    progress: bool | str = False) -> pd.DataFrame:
+def region_measures(n: int, *, encoding: str = "01", bias: bool = True, prior: Prior | None = None,
+                    betweenness: bool = False, progress: bool | str = False) -> pd.DataFrame:
     """Every geometric measure of every region of a perceptron on ``n <= 5`` inputs, one row per function.
 
     Parameters
@@ -63,7 +64,7 @@ def region_measures(n: int, *, encoding: str = "01", bias: bool = True, prior=No
     return geo.merge(region_graph_measures(graph, betweenness=betweenness), on="function", how="left")
 
 
-def add_region_measures(df: pd.DataFrame, *, encoding: str = "01", bias: bool = True, prior=None,
+def add_region_measures(df: pd.DataFrame, *, encoding: str = "01", bias: bool = True, prior: Prior | None = None,
                         betweenness: bool = False, progress: bool | str = False) -> pd.DataFrame:
     """A copy of a volume table with the geometric measures of each function's perceptron region.
 

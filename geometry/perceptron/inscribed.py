@@ -45,10 +45,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pfmap.errors import PfmapError
 from pfmap.geometry.perceptron import PerceptronRegions, perceptron_regions  # noqa: F401 (used by the examples)
-from pfmap.priors import GaussianPrior, UniformPrior
+from pfmap.priors import GaussianPrior, Prior, UniformPrior
 from pfmap.progress import progress_bar
 
 ROUNDING_SLACK = 1e-12  # added to every radius_error: float rounding of the checks
@@ -123,7 +124,7 @@ def prior_scales(prior: GaussianPrior | UniformPrior | None, n: int, *, bias: bo
     return np.array([w] * n + ([b] if bias else []), dtype=float)
 
 
-def inscribed_cone(conditions, *, scales=None) -> InscribedCone:
+def inscribed_cone(conditions: ArrayLike, *, scales: ArrayLike | None = None) -> InscribedCone:
     """The largest spherical cap inside the cone ``{u : G u > 0}`` (a second-order cone programme).
 
     Parameters
@@ -215,7 +216,8 @@ def _functions_of(reg: PerceptronRegions, params: np.ndarray) -> list[str]:
     return [row.tobytes().decode("ascii") for row in table]
 
 
-def region_geometry(regions: PerceptronRegions, *, prior=None, progress: bool | str = False) -> pd.DataFrame:
+def region_geometry(regions: PerceptronRegions, *, prior: Prior | None = None,
+                    progress: bool | str = False) -> pd.DataFrame:
     """Inscribed-cone radius and max-margin weights of every region, one programme per symmetry orbit.
 
     Parameters

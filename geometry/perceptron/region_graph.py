@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,11 @@ from pfmap.errors import PfmapError
 from pfmap.files import atomic_write
 from pfmap.geometry.perceptron import PerceptronRegions, perceptron_regions  # noqa: F401 (used by the examples)
 
+if TYPE_CHECKING:
+    import networkx as nx
 
-def region_graph(regions: PerceptronRegions, *, attributes: pd.DataFrame | None = None):
+
+def region_graph(regions: PerceptronRegions, *, attributes: pd.DataFrame | None = None) -> nx.Graph:
     """The region adjacency graph: functions as nodes, an edge for every shared facet.
 
     Parameters
@@ -102,7 +106,7 @@ def _add_node_attributes(graph, attributes: pd.DataFrame) -> None:
                 graph.nodes[row[0]][name] = float(value)
 
 
-def region_graph_measures(graph, *, betweenness: bool = False) -> pd.DataFrame:
+def region_graph_measures(graph: nx.Graph, *, betweenness: bool = False) -> pd.DataFrame:
     """Degree (and, on request, betweenness centrality) of every node of a region graph.
 
     Parameters
@@ -139,7 +143,7 @@ def region_graph_measures(graph, *, betweenness: bool = False) -> pd.DataFrame:
     return out
 
 
-def write_region_graph(graph, path: str | os.PathLike) -> Path:
+def write_region_graph(graph: nx.Graph, path: str | os.PathLike) -> Path:
     """Write a region graph as GraphML (atomically).
 
     Parameters

@@ -35,10 +35,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pfmap.inputs import boolean_inputs
+
+if TYPE_CHECKING:
+    from pfmap.geometry.perceptron.regions import PerceptronRegions
 
 
 def signed_permutations(d: int, *, permute: range | None = None, signs: str = "all") -> tuple[np.ndarray, np.ndarray]:
@@ -237,7 +241,7 @@ def sign_codes(signs: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.ascontiguousarray(signs > 0)]
 
 
-def measure_orbits(reg) -> np.ndarray:
+def measure_orbits(reg: PerceptronRegions) -> np.ndarray:
     """Orbit id of each region under the measure group (:func:`measure_group`).
 
     These are the permutations of the weights and ``u -> -u`` (output

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from pfmap.progress import progress_bar
 
 from pfmap.geometry.cones.box import MAX_BOX_N, cone_box_fraction
 from pfmap.geometry.perceptron.symmetry import measure_orbits
+
+if TYPE_CHECKING:
+    from pfmap.geometry.perceptron.regions import PerceptronRegions
 
 
 def box_half_widths(n: int, bias: bool, prior: UniformPrior) -> list[Fraction]:
@@ -103,8 +107,8 @@ def cone_box_volumes(cones: Sequence[np.ndarray], half_widths: Sequence[Fraction
     return out
 
 
-def perceptron_box_volumes(regions, prior: UniformPrior | None = None, *, progress: bool | str | None = None,
-                           workers: int = 1) -> list[Fraction]:
+def perceptron_box_volumes(regions: PerceptronRegions, prior: UniformPrior | None = None, *,
+                           progress: bool | str | None = None, workers: int = 1) -> list[Fraction]:
     """Exact box-volume fraction of every region (region order), one computation per symmetry orbit.
 
     Parameters

@@ -160,7 +160,7 @@ def _gaussian_4d_loop(draws, inputs, widths, weight_scales, bias_scales, act, ou
     return 0
 
 
-def accumulate(kernel: str, rows: np.ndarray, inputs: np.ndarray, scales: tuple, *, orbit: np.ndarray, sums: tuple,
+def accumulate(kernel: str, rows: np.ndarray, inputs: np.ndarray, *, scales: tuple, orbit: np.ndarray, sums: tuple,
                design: np.ndarray | None = None, gaussian: bool = True, facets: tuple | None = None,
                rules: tuple | None = None) -> None:
     """Add the conditional laws of the hidden samples ``rows`` to ``sums``, with the compiled loop of ``kernel``.
@@ -206,7 +206,7 @@ def accumulate(kernel: str, rows: np.ndarray, inputs: np.ndarray, scales: tuple,
     >>> x = boolean_inputs(2).astype(float)
     >>> scales = (np.array([2]), np.array([1.0]), np.array([1.0]), 0, np.ones(3), True)   # 2-2-1 relu
     >>> sums = (np.zeros(16), np.zeros(16, np.int64), np.zeros(16))
-    >>> accumulate("girard", np.full((1, 6), 0.6), x, scales, orbit=np.arange(16), sums=sums)
+    >>> accumulate("girard", np.full((1, 6), 0.6), x, scales=scales, orbit=np.arange(16), sums=sums)
     >>> round(float(sums[0].sum()), 12), int(sums[1].sum())      # one law, summing to 1, over 6 cells
     (1.0, 6)
     """

@@ -109,7 +109,7 @@ def _laws(normals, gaussian, mode, init, init_axis, rule_points, rule_weights, c
 
 
 def conditional_function_law(normals: np.ndarray, gaussian: bool, *, dense: bool = False, method: str = "auto",
-                             slices: int = 64, offsets: np.ndarray | None = None):
+                             slices: int = 64, offsets: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Conditional probability of every truth table given whitened output-layer normals.
 
     Parameters

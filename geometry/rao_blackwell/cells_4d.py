@@ -55,7 +55,7 @@ _MIN_DET = 1e-13      # Gram determinant of the four unit normals below which th
 _SPAN = 1e-12         # a normal this close to the span of the earlier ones lies in it
 
 
-def plackett_rule(levels: int = 10, orders=(20, 14, 10, 8)) -> tuple[np.ndarray, np.ndarray]:
+def plackett_rule(levels: int = 10, orders: tuple[int, ...] = (20, 14, 10, 8)) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights in ``t`` for the Plackett integrals over ``t`` in [0, 1] (see the module docstring).
 
     ``t = 1 - v^2`` and Gauss-Legendre panels in ``v`` graded towards ``v = 0`` (``[1/2, 1]``, ``[1/4, 1/2]``,

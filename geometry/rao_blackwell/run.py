@@ -36,6 +36,7 @@ map is biased towards simple functions", ICLR 2019.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,6 +50,9 @@ from pfmap.validation import check_seed, check_whole
 from pfmap.geometry.rao_blackwell.draws import (SAMPLERS, mc_rows, mc_tasks, replicate_plan, shifted,
                                                 sobol_digit_chunks, sobol_shifts)
 from pfmap.geometry.rao_blackwell.estimate import RaoBlackwellEstimate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_DIMENSION = 4
 MAX_N = 4
@@ -141,7 +145,7 @@ def _scales(arch: MLP):
     return (widths, weight_scales, bias_scales, act, out_scales, prior.bias), dims
 
 
-def rao_blackwell(arch: MLP, samples: int, seed: int = 0, encoding: str = "01", *, workers: int = 1,
+def rao_blackwell(arch: MLP, samples: int, seed: int = 0, *, encoding: str = "01", workers: int = 1,
                   sampler: str = "rqmc", directions: int = DIRECTIONS, symmetrize: bool = True,
                   progress: bool | str = False) -> RaoBlackwellEstimate:
     """Conditional Monte Carlo estimate of P(f): hidden layers sampled, output layer integrated in closed form.
@@ -241,7 +245,7 @@ def rao_blackwell(arch: MLP, samples: int, seed: int = 0, encoding: str = "01", 
                      facets=cross_polytope_facets(d) if gaussian else cube_facet_simplices(d))
 
     def law(rows, sums):
-        batch.accumulate(kernel, rows, inputs, common, orbit=orbit, sums=sums, **extra)
+        batch.accumulate(kernel, rows, inputs, scales=common, orbit=orbit, sums=sums, **extra)
 
     def empty():
         return np.zeros(1 << m), np.zeros(1 << m, dtype=np.int64), np.zeros(1 << m)
@@ -285,9 +289,10 @@ def rao_blackwell(arch: MLP, samples: int, seed: int = 0, encoding: str = "01", 
                                 sampler=sampler, kernel=_kernel_description(kernel, directions, symmetrize))
 
 
-def rao_blackwell_table(arch: MLP, samples: int = 100_000, seed: int = 0, encoding: str = "01", *,
+def rao_blackwell_table(arch: MLP, samples: int = 100_000, seed: int = 0, *, encoding: str = "01",
                         confidence: float = 0.95, workers: int = 1, sampler: str = "rqmc",
-                        directions: int = DIRECTIONS, symmetrize: bool = True, progress: bool | str = False):
+                        directions: int = DIRECTIONS, symmetrize: bool = True,
+                        progress: bool | str = False) -> pd.DataFrame:
     """The Rao-Blackwellised volume table (see :func:`rao_blackwell` and
     :meth:`~pfmap.geometry.rao_blackwell.estimate.RaoBlackwellEstimate.table`).
 
@@ -322,5 +327,5 @@ def rao_blackwell_table(arch: MLP, samples: int = 100_000, seed: int = 0, encodi
     """
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise PfmapError(f"confidence must be between 0 and 1; got {confidence!r}")
-    return rao_blackwell(arch, samples, seed, encoding, workers=workers, sampler=sampler, directions=directions,
-                         symmetrize=symmetrize, progress=progress).table(confidence)
+    return rao_blackwell(arch, samples, seed, encoding=encoding, workers=workers, sampler=sampler,
+                         directions=directions, symmetrize=symmetrize, progress=progress).table(confidence)

@@ -31,7 +31,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from pfmap.priors import UniformPrior
+from pfmap.progress import progress_bar
+from pfmap.priors import Prior, UniformPrior
 
 from pfmap.geometry.step_networks.units import UnitPerceptron, code_maps, multinomials, multisets, orbit_measures, push_forward
 
@@ -169,7 +170,7 @@ class _TopCombinations:
 
     def add(self, k, f, value):
         np.add.at(self.count, f, 1)
-        kf, kk, kv = top_per_group(f, k, value, self.top)
+        kf, kk, kv = top_per_group(f, k, value, top=self.top)
         self.f.append(kf)
         self.k.append(kk)
         self.value.append(kv)
@@ -177,14 +178,16 @@ class _TopCombinations:
     def result(self):
         if not self.f:
             return {}
-        f, k, v = top_per_group(np.concatenate(self.f), np.concatenate(self.k), np.concatenate(self.value), self.top)
+        f, k, v = top_per_group(np.concatenate(self.f), np.concatenate(self.k), np.concatenate(self.value),
+                                top=self.top)
         out = defaultdict(list)
         for a, b in zip(f.tolist(), k.tolist()):
             out[a].append(b)
         return out
 
 
-def top_per_group(group, item, value, top):
+def top_per_group(group: np.ndarray, item: np.ndarray, value: np.ndarray, *,
+                  top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``top`` largest values of each group (ties by item), as three parallel arrays.
 
     Parameters
@@ -201,7 +204,7 @@ def top_per_group(group, item, value, top):
 
     Examples
     --------
-    >>> g, i, v = top_per_group(np.array([0, 0, 0, 1]), np.array([5, 6, 7, 8]), np.array([1.0, 3.0, 2.0, 4.0]), 2)
+    >>> g, i, v = top_per_group(np.array([0, 0, 0, 1]), np.array([5, 6, 7, 8]), np.array([1.0, 3.0, 2.0, 4.0]), top=2)
     >>> g.tolist(), i.tolist(), v.tolist()
     ([0, 0, 1], [6, 7, 8], [3.0, 2.0, 4.0])
     """
@@ -214,7 +217,7 @@ def top_per_group(group, item, value, top):
 
 
 def _output_transition(layer: _LastHiddenLayer, unit: UnitPerceptron, n_inputs: int, var: _Variables,
-                       state_weight: np.ndarray, var_value: np.ndarray, top: int):
+                       state_weight: np.ndarray, var_value: np.ndarray, top: int, bar=None):
     """P(f) as polynomial terms ``(function, hidden monomial, output variable) -> coefficient``, plus top states."""
     out_ids = var.ids(unit)
     n_states = len(layer.functions)
@@ -240,6 +243,8 @@ def _output_transition(layer: _LastHiddenLayer, unit: UnitPerceptron, n_inputs: 
         key, coeff = _group_sum(key, layer.term_coeff[idx] * count[owner])
         keys.append(key)
         coeffs.append(coeff)
+        if bar is not None:
+            bar.update(len(states))
     key, coeff = _group_sum(np.concatenate(keys), np.concatenate(coeffs))
     function = key // (len(layer.monomials) * n_var)
     monomial = (key // n_var) % len(layer.monomials)
@@ -367,7 +372,7 @@ class Composition:
     --------
     >>> from pfmap import UniformPrior
     >>> from pfmap.geometry.step_networks.units import unit_perceptron
-    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), n=2, prior=UniformPrior())
     >>> c.values[0b0110][1]                     # xor on {0,1}^2, exact
     Fraction(7, 9216)
     """
@@ -390,8 +395,8 @@ def _box_out_values(unit: UnitPerceptron, measures: list) -> tuple[np.ndarray, i
     return integer_array([int(measures[o].exact * den) for o in unit.orbit.tolist()], den), den
 
 
-def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, n: int, prior,
-                       top: int = 3) -> Composition:
+def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], widths: tuple[int, ...], *, n: int,
+                       prior: Prior, top: int = 3, progress: bool | str = False) -> Composition:
     """One hidden layer (or small closed-form nets): P(f) as integer polynomials in orbit measures.
 
     Parameters
@@ -408,6 +413,8 @@ def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], width
         The prior.
     top : int
         States listed per function.
+    progress : bool or "auto"
+        A progress bar over the last hidden layer's states (the long part), on stderr.
 
     Returns
     -------
@@ -417,7 +424,7 @@ def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], width
     --------
     >>> from pfmap import UniformPrior
     >>> from pfmap.geometry.step_networks.units import unit_perceptron
-    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> c = compose_polynomial(unit_perceptron(2), [unit_perceptron(2)], (2,), n=2, prior=UniformPrior())
     >>> sum(v[1] for v in c.values.values())     # the exact probabilities sum to 1
     Fraction(1, 1)
     """
@@ -432,7 +439,9 @@ def compose_polynomial(unit1: UnitPerceptron, later: list[UnitPerceptron], width
     measures = [m for kind in var.kinds for m in orbit_measures(kind, prior)]
     floats = np.array([m.probability for m in measures])
     weights = _state_weights(layer, floats)
-    function, term_vars, coeff, tops = _output_transition(layer, out_unit, n_inputs, var, weights, floats, top)
+    with progress_bar(len(layer.functions), progress=progress, desc="hidden states", unit="state") as bar:
+        function, term_vars, coeff, tops = _output_transition(layer, out_unit, n_inputs, var, weights, floats, top,
+                                                              bar)
     out_measures = measures[var.offsets[var.kind(out_unit)]:][:out_unit.n_orbits]
     if isinstance(prior, UniformPrior):
         exact = _exact_sums(function, term_vars, coeff, measures, var)

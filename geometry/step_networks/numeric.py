@@ -22,7 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from pfmap.priors import UniformPrior
+from pfmap.progress import progress_bar
+from pfmap.priors import Prior, UniformPrior
 
 from pfmap.geometry.step_networks.composition import Composition, integer_array, top_per_group
 from pfmap.geometry.step_networks.units import UnitPerceptron, code_maps, multinomials, multisets, orbit_measures, push_forward
@@ -46,8 +47,8 @@ def _ring(unit: UnitPerceptron, prior):
     return [balls[o] for o in unit.orbit.tolist()], 1
 
 
-def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, n: int, prior,
-                    top: int = 3) -> Composition:
+def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths: tuple[int, ...], *, n: int,
+                    prior: Prior, top: int = 3, progress: bool | str = False) -> Composition:
     """Deeper nets: states are multisets of functions of the input with numeric weights (exact or balls).
 
     Parameters
@@ -64,6 +65,8 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
         The prior: integers over a common denominator for the box, python-flint balls for the Gaussian.
     top : int
         States listed per function.
+    progress : bool or "auto"
+        A progress bar over the hidden states of each later layer, on stderr.
 
     Returns
     -------
@@ -73,7 +76,7 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
     --------
     >>> from pfmap import UniformPrior
     >>> from pfmap.geometry.step_networks.units import unit_perceptron
-    >>> c = compose_numeric(unit_perceptron(2), [unit_perceptron(2)], (2,), 2, UniformPrior())
+    >>> c = compose_numeric(unit_perceptron(2), [unit_perceptron(2)], (2,), n=2, prior=UniformPrior())
     >>> c.values[0b0110][1]                     # xor, the same Fraction as the polynomial route
     Fraction(7, 9216)
     """
@@ -100,7 +103,7 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
             keys = list(states)
             image = push_forward(unit, code_maps(np.array(keys, dtype=np.int64), n_inputs))
             new: dict = defaultdict(lambda: zero)
-            for key, row in zip(keys, image.tolist()):
+            for key, row in _tracked(zip(keys, image.tolist()), len(keys), progress):
                 q: dict = {}
                 for f, v in zip(row, values):
                     q[f] = q.get(f, zero) + v
@@ -121,7 +124,7 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
         image = push_forward(out_unit, code_maps(last, n_inputs))
         totals: dict = defaultdict(lambda: zero)
         pairs_k, pairs_f, pairs_v = [], [], []
-        for k, (key, row) in enumerate(zip(keys, image.tolist())):
+        for k, (key, row) in enumerate(_tracked(zip(keys, image.tolist()), len(keys), progress)):
             q: dict = {}
             for f, v in zip(row, out_values):
                 q[f] = q.get(f, zero) + v
@@ -134,7 +137,7 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
     finally:
         ctx.prec = old
     f_arr, k_arr, v_arr = np.array(pairs_f), np.array(pairs_k), np.array(pairs_v)
-    tf, tk, _ = top_per_group(f_arr, k_arr, v_arr, top)
+    tf, tk, _ = top_per_group(f_arr, k_arr, v_arr, top=top)
     top_states: dict = defaultdict(list)
     for f, k in zip(tf.tolist(), tk.tolist()):
         top_states[f].append(k)
@@ -158,3 +161,11 @@ def compose_numeric(unit1: UnitPerceptron, later: list[UnitPerceptron], widths, 
         method = "step composition, gaussian certified"
     return Composition(values, method, last, weight, state_den, out_unit, out_value, out_den, dict(top_states),
                        {f: int(c) for f, c in enumerate(counts.tolist()) if c}, False)
+
+
+def _tracked(items, total: int, progress: bool | str):
+    """``items`` again, with a progress bar over ``total`` hidden states (closed when they run out)."""
+    with progress_bar(total, progress=progress, desc="hidden states", unit="state", leave=False) as bar:
+        for item in items:
+            yield item
+            bar.update(1)

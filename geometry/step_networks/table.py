@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -53,6 +54,9 @@ from pfmap.geometry.perceptron.regions import region_count
 from pfmap.geometry.step_networks.composition import Composition, compose_polynomial
 from pfmap.geometry.step_networks.numeric import compose_numeric
 from pfmap.geometry.step_networks.units import code_maps, multinomials, orbit_measures, push_forward, unit_perceptron
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_CASES = 60_000_000      # hidden-code cases (multisets x next-layer functions) the exact route enumerates
 MAX_DEEP_CASES = 3_000_000  # the same through more than one hidden layer (Python-level arithmetic)
@@ -381,7 +385,8 @@ class StepNetworkMeasure:
         return df
 
 
-def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3) -> StepNetworkMeasure:
+def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3,
+                         progress: bool | str = False) -> StepNetworkMeasure:
     """Exact P(f) of every function of a step-activation MLP on ``{0,1}^n`` or ``{-1,1}^n``.
 
     The hidden units' functions are independent perceptron draws; the
@@ -399,6 +404,8 @@ def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3) -> St
         The input set.
     top : int
         Hidden-function combinations listed per function.
+    progress : bool or "auto"
+        A progress bar over the hidden states (the long part of 3-3-1 and larger nets), on stderr.
 
     Returns
     -------
@@ -434,13 +441,16 @@ def step_network_measure(arch: MLP, encoding: str = "01", *, top: int = 3) -> St
         m.exact is not None for u in [unit1, *later] for m in orbit_measures(u, arch.prior))
     cases, _ = step_network_cases(arch, encoding)
     if len(arch.widths) == 1 or (closed and cases <= POLYNOMIAL_DEEP_CASES):
-        composition = compose_polynomial(unit1, later, arch.widths, arch.n, arch.prior, top)
+        composition = compose_polynomial(unit1, later, arch.widths, n=arch.n, prior=arch.prior, top=top,
+                                         progress=progress)
     else:
-        composition = compose_numeric(unit1, later, arch.widths, arch.n, arch.prior, top)
+        composition = compose_numeric(unit1, later, arch.widths, n=arch.n, prior=arch.prior, top=top,
+                                      progress=progress)
     return StepNetworkMeasure(arch, encoding, composition)
 
 
-def step_network_table(arch: MLP, encoding: str = "01", *, top: int = 3):
+def step_network_table(arch: MLP, encoding: str = "01", *, top: int = 3,
+                       progress: bool | str = False) -> pd.DataFrame:
     """The exact volume table of a step-activation MLP (see :func:`step_network_measure`).
 
     Parameters
@@ -451,6 +461,8 @@ def step_network_table(arch: MLP, encoding: str = "01", *, top: int = 3):
         The input set.
     top : int
         Hidden-function combinations listed per function.
+    progress : bool or "auto"
+        A progress bar over the hidden states (the long part of 3-3-1 and larger nets), on stderr.
 
     Returns
     -------
@@ -473,4 +485,4 @@ def step_network_table(arch: MLP, encoding: str = "01", *, top: int = 3):
     ----------
     C. Mingard et al., arXiv:1909.11522, 2019.
     """
-    return step_network_measure(arch, encoding, top=top).table()
+    return step_network_measure(arch, encoding, top=top, progress=progress).table()

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pfmap.priors import UniformPrior
+from pfmap.priors import Prior, UniformPrior
 
 from pfmap.geometry.perceptron.regions import measure_orbits, perceptron_regions
 
@@ -141,7 +141,7 @@ class OrbitMeasure:
 _MEASURE_CACHE: dict = {}
 
 
-def orbit_measures(unit: UnitPerceptron, prior) -> list[OrbitMeasure]:
+def orbit_measures(unit: UnitPerceptron, prior: Prior) -> list[OrbitMeasure]:
     """The prior's measure of each orbit of ``unit`` (fan-in scaling uses ``unit.fan_in``), cached.
 
     Parameters

@@ -25,6 +25,27 @@ _TANH_ULPS = 4  # float32/float64 tanh errs by at most a few ulp of |tanh| <= th
 class NetworkLayout:
     """Where each parameter lives, its scale, and the fast path's padded buffer.
 
+    Attributes
+    ----------
+    sizes : tuple of int
+        Layer widths, inputs first and the output unit (1) last.
+    act : int
+        The hidden activation's code (:data:`pfmap.architectures.ACTIVATION_CODES`).
+    gaussian : bool
+        Gaussian prior (else uniform).
+    bias : bool
+        Whether the prior has biases.
+    scales : numpy.ndarray
+        ``(P,)`` float64 scale of each canonical parameter (standard deviation or half-width).
+    positions : numpy.ndarray
+        ``(P,)`` int64 offset of each canonical parameter in the padded buffer.
+    spec : numpy.ndarray
+        ``(depth, 4)`` int64 rows ``(fan_in, woff, wstride, boff)`` of the padded buffer.
+    buffer_size : int
+        float32 elements of the padded buffer.
+    max_width : int
+        The widest padded layer.
+
     Examples
     --------
     >>> from pfmap import MLP, GaussianPrior

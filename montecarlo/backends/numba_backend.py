@@ -12,32 +12,43 @@ Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1 (the cert
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike
 
-from pfmap.inputs import as_input_set
+from pfmap.inputs import InputSet, as_input_set
 from pfmap.truthtable import n_words, pack_bits
 
 from pfmap.montecarlo.backends.layout import NetworkLayout
 from pfmap.montecarlo.backends.numba_kernels import forward as kernels
 from pfmap.montecarlo.draws import DrawPlan
 
+if TYPE_CHECKING:
+    from pfmap.architectures import MLP
+
 _NETWORKS_PER_BLOCK = 512  # work unit of the threads: ~4 ms for the 7-40-40-1 net
 
 
-def fast_path_inputs(layout, input_set):
+def fast_path_inputs(layout: NetworkLayout, input_set: InputSet) -> tuple:
     """``(X64, X32, xmask, xmax, cube, kappa)``: what the numba kernels need to know about the inputs.
 
     Parameters
     ----------
     layout : NetworkLayout
+        The architecture's layout (its activation, depth and error coefficients).
     input_set : pfmap.InputSet
+        The inputs.
 
     Returns
     -------
     tuple
+        ``X64`` ``(m, n)`` float64 points, ``X32`` their flat float32 copy padded to an even row count,
+        ``xmask`` per-row nonzero-feature masks (flat int64), ``xmax`` per-feature float32 bounds on ``|x|``,
+        ``cube`` (bool, inputs are ``{0,1}^n``) and ``kappa`` the error coefficients.
 
     Examples
     --------
@@ -61,7 +72,8 @@ def fast_path_inputs(layout, input_set):
     return X64, X32, xmask, xmax, cube, kappa
 
 
-def float32_outputs(arch, params, inputs=None):
+def float32_outputs(arch: MLP, params: ArrayLike, inputs: str | ArrayLike | InputSet | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """The numba fast path's float32 output pre-activations ``(networks, inputs)`` and each network's error bound.
 
     ``params`` are canonical rows as in :func:`tables_from_parameters`.  On
@@ -71,14 +83,21 @@ def float32_outputs(arch, params, inputs=None):
     Parameters
     ----------
     arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
     params : array_like
-        Canonical parameter rows.
+        Canonical parameter rows ``(networks, arch.n_parameters)``.
     inputs : None, str, array or pfmap.InputSet
+        The input set (None: the cube ``{0,1}^n``).
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``(z, bound)``.
+        ``(z, bound)``: float32 ``(networks, inputs)`` outputs and one float32 bound per network.
+
+    Raises
+    ------
+    PfmapError
+        If ``params`` or ``inputs`` do not fit ``arch``.
 
     Examples
     --------
@@ -101,12 +120,13 @@ def float32_outputs(arch, params, inputs=None):
                                    layout.act, kappa, layout.max_width, X64.shape[0])
 
 
-def numba_threads(threads) -> int:
+def numba_threads(threads: int | None) -> int:
     """The number of threads a call uses: ``threads``, or all of numba's (``NUMBA_NUM_THREADS``, the CPU count).
 
     Parameters
     ----------
     threads : int or None
+        Requested threads (clipped to ``1 .. NUMBA_NUM_THREADS``); None for all.
 
     Returns
     -------
@@ -121,7 +141,7 @@ def numba_threads(threads) -> int:
     return limit if threads is None else max(1, min(int(threads), limit))
 
 
-def run_on_threads(work, threads: int) -> int:
+def run_on_threads(work: Callable[[], int], threads: int) -> int:
     """Run ``work()`` on ``threads`` threads at once (this one among them); return the sum of the results.
 
     ``work`` must release the GIL (a ``nogil`` kernel) and share its work
@@ -132,10 +152,12 @@ def run_on_threads(work, threads: int) -> int:
     work : callable
         ``work()`` releases the GIL.
     threads : int
+        How many concurrent calls of ``work``.
 
     Returns
     -------
     int
+        The sum of the ``threads`` results.
 
     Examples
     --------
@@ -159,7 +181,8 @@ def _pool(size: int) -> ThreadPoolExecutor:
     return pool
 
 
-def numba_tables(layout, input_set, count, key, first, threads, stats, given=None) -> np.ndarray:
+def numba_tables(layout: NetworkLayout, input_set: InputSet, count: int, *, key: np.uint64, first: int,
+                 threads: int | None, stats: dict | None, given: np.ndarray | None = None) -> np.ndarray:
     """Packed tables of networks ``first .. first+count-1`` of a chunk (or of ``given`` parameter rows), drawn,
     evaluated and certified by the fast path on ``threads`` threads.
 
@@ -188,7 +211,8 @@ def numba_tables(layout, input_set, count, key, first, threads, stats, given=Non
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
-    >>> numba_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 2, np.uint64(1), 0, 1, None).shape
+    >>> numba_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 2, key=np.uint64(1), first=0, threads=1,
+    ...              stats=None).shape
     (2, 1)
     """
     X64, X32, xmask, xmax, cube, kappa = fast_path_inputs(layout, input_set)
@@ -221,41 +245,64 @@ def _nonzero_masks(X: np.ndarray) -> np.ndarray:
 
 
 
-def layout_tables(arch, input_set, count: int, key, first: int, device: str = "cpu", threads=None,
-                  stats=None) -> np.ndarray:
+def layout_tables(arch: MLP, input_set: InputSet, count: int, *, key: np.uint64, first: int, device: str = "cpu",
+                  threads: int | None = None, stats: dict | None = None) -> np.ndarray:
     """Registry entry: tables of ``count`` networks of a chunk, drawn and evaluated by the fast path.
 
     Parameters
     ----------
-    arch, input_set, count, key, first, device, threads, stats
-        As :func:`pfmap.montecarlo.backends.registry.sample_tables` passes them.
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
+    count : int
+        How many networks.
+    key : numpy.uint64
+        The chunk's key.
+    first : int
+        Index of the first network within the chunk.
+    device : str
+        Only ``"cpu"`` (the registry has checked it).
+    threads : int, optional
+        numba threads (default: all).
+    stats : dict, optional
+        Gets ``fallback_inputs`` added.
 
     Returns
     -------
     numpy.ndarray
+        ``(count, words)`` uint64 packed tables.
 
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
-    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, np.uint64(5), 0).shape
+    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, key=np.uint64(5), first=0).shape
     (3, 1)
     """
-    return numba_tables(NetworkLayout.of(arch), input_set, count, key, first, threads, stats)
+    return numba_tables(NetworkLayout.of(arch), input_set, count, key=key, first=first, threads=threads, stats=stats)
 
 
-def layout_forward(arch, input_set, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
+def layout_forward(arch: MLP, input_set: InputSet, params: np.ndarray, *, threads: int | None = None,
+                   stats: dict | None = None) -> np.ndarray:
     """Registry entry: tables of given float32 canonical rows.
 
     Parameters
     ----------
-    arch, input_set
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
     params : numpy.ndarray
-        float32 canonical rows.
-    threads, stats
+        float32 canonical rows ``(networks, arch.n_parameters)``.
+    threads : int, optional
+        numba threads (default: all).
+    stats : dict, optional
+        Gets ``fallback_inputs`` added.
 
     Returns
     -------
     numpy.ndarray
+        ``(networks, words)`` uint64 packed tables.
 
     Examples
     --------
@@ -263,4 +310,5 @@ def layout_forward(arch, input_set, params: np.ndarray, threads=None, stats=None
     >>> layout_forward(Perceptron(2), InputSet.cube(2), np.array([[1, 1, -1.5]], dtype=np.float32)).tolist()
     [[8]]
     """
-    return numba_tables(NetworkLayout.of(arch), input_set, params.shape[0], np.uint64(0), 0, threads, stats, params)
+    return numba_tables(NetworkLayout.of(arch), input_set, params.shape[0], key=np.uint64(0), first=0, threads=threads,
+                        stats=stats, given=params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfmap.architectures import ACT_RELU, ACT_STEP, ACT_TANH
+from pfmap.architectures import ACT_RELU, ACT_STEP, ACT_TANH, MLP
 from pfmap.inputs import InputSet
 from pfmap.truthtable import n_words, pack_bits
 
@@ -12,7 +12,7 @@ from pfmap.montecarlo.backends.layout import NetworkLayout
 from pfmap.montecarlo.draws import draw_parameters
 
 
-def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, first: int) -> np.ndarray:
+def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, *, key: np.uint64, first: int) -> np.ndarray:
     """Packed tables of networks ``first .. first+count-1`` of a chunk: the shared stream, float64 forward passes.
 
     Parameters
@@ -34,7 +34,7 @@ def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, fi
     Examples
     --------
     >>> from pfmap import Perceptron
-    >>> numpy_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 3, np.uint64(1), 0).shape
+    >>> numpy_tables(NetworkLayout.of(Perceptron(2)), InputSet.cube(2), 3, key=np.uint64(1), first=0).shape
     (3, 1)
     """
     rows = input_set.size
@@ -43,7 +43,7 @@ def numpy_tables(layout: NetworkLayout, input_set: InputSet, count: int, key, fi
     out = np.empty((count, n_words(rows)), dtype=np.uint64)
     for start in range(0, count, batch):
         stop = min(count, start + batch)
-        params = draw_parameters(key, first + start, stop - start, layout.scales, layout.gaussian)
+        params = draw_parameters(key, first + start, stop - start, scales=layout.scales, gaussian=layout.gaussian)
         out[start:stop] = numpy_forward(layout, input_set, params.astype(np.float64))
     return out
 
@@ -54,14 +54,16 @@ def numpy_forward(layout: NetworkLayout, input_set: InputSet, params: np.ndarray
     Parameters
     ----------
     layout : NetworkLayout
+        The architecture's layout.
     input_set : pfmap.InputSet
+        The inputs.
     params : numpy.ndarray
-        Canonical rows (float64).
+        Canonical rows (float64), ``(networks, P)``.
 
     Returns
     -------
     numpy.ndarray
-        Packed tables.
+        ``(networks, words)`` uint64 packed tables.
 
     Examples
     --------
@@ -79,7 +81,7 @@ def numpy_forward(layout: NetworkLayout, input_set: InputSet, params: np.ndarray
     return pack_bits(h > 0)
 
 
-def activation_numpy(z, act):
+def activation_numpy(z: np.ndarray, act: int) -> np.ndarray:
     """The hidden activation ``act`` (an :data:`pfmap.architectures.ACTIVATION_CODES` value) of ``z``, in numpy.
 
     Parameters
@@ -92,6 +94,7 @@ def activation_numpy(z, act):
     Returns
     -------
     numpy.ndarray
+        The activations, same shape (float64 for step; ``z`` itself for linear).
 
     Examples
     --------
@@ -108,42 +111,58 @@ def activation_numpy(z, act):
 
 
 
-def layout_tables(arch, input_set: InputSet, count: int, key, first: int, device: str = "cpu", threads=None,
-                  stats=None) -> np.ndarray:
+def layout_tables(arch: MLP, input_set: InputSet, count: int, *, key: np.uint64, first: int, device: str = "cpu",
+                  threads: int | None = None, stats: dict | None = None) -> np.ndarray:
     """Registry entry: tables of ``count`` networks of a chunk (``device``, ``threads``, ``stats`` unused).
 
     Parameters
     ----------
-    arch, input_set, count, key, first, device, threads, stats
-        As the registry passes them.
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
+    count : int
+        How many networks.
+    key : numpy.uint64
+        The chunk's key.
+    first : int
+        Index of the first network within the chunk.
+    device, threads, stats
+        Unused (the registry passes them to every backend).
 
     Returns
     -------
     numpy.ndarray
+        ``(count, words)`` uint64 packed tables.
 
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
-    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, np.uint64(5), 0).shape
+    >>> layout_tables(Perceptron(1), InputSet.cube(1), 3, key=np.uint64(5), first=0).shape
     (3, 1)
     """
-    return numpy_tables(NetworkLayout.of(arch), input_set, count, key, first)
+    return numpy_tables(NetworkLayout.of(arch), input_set, count, key=key, first=first)
 
 
-def layout_forward(arch, input_set: InputSet, params: np.ndarray, threads=None, stats=None) -> np.ndarray:
+def layout_forward(arch: MLP, input_set: InputSet, params: np.ndarray, *, threads: int | None = None,
+                   stats: dict | None = None) -> np.ndarray:
     """Registry entry: tables of given float32 canonical rows, in float64.
 
     Parameters
     ----------
-    arch, input_set
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
     params : numpy.ndarray
-        float32 canonical rows.
+        float32 canonical rows ``(networks, arch.n_parameters)``.
     threads, stats
         Unused.
 
     Returns
     -------
     numpy.ndarray
+        ``(networks, words)`` uint64 packed tables.
 
     Examples
     --------

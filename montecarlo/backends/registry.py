@@ -3,21 +3,24 @@
 Each backend registers two callables, looked up (and imported) only when a
 request reaches it, so that torch is never imported by a numba run:
 
-* ``tables(arch, input_set, count, key, first, device, threads, stats)``:
+* ``tables(arch, input_set, count, *, key, first, device, threads, stats)``:
   packed truth tables of networks ``first .. first+count-1`` of a chunk;
-* ``forward(arch, input_set, params, threads, stats)``: packed tables of given
+* ``forward(arch, input_set, params, *, threads, stats)``: packed tables of given
   canonical parameter rows (float32-rounded).
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
-from pfmap.inputs import as_input_set
+from pfmap.inputs import InputSet, as_input_set
 
 from pfmap.montecarlo.backends.layout import NetworkLayout
 from pfmap.montecarlo.rng import chunk_key
@@ -26,6 +29,21 @@ from pfmap.montecarlo.rng import chunk_key
 @dataclass(frozen=True)
 class Backend:
     """One registered backend: where its two entry points live and which devices it runs on.
+
+    Attributes
+    ----------
+    name : str
+        The registry key (``"numpy"``, ``"numba"``, ``"torch"``).
+    module : str
+        The module that defines the entry points, imported on first use.
+    tables : str
+        Name of its ``tables(arch, input_set, count, *, key, first, device, threads, stats)`` callable.
+    forward : str
+        Name of its ``forward(arch, input_set, params, *, threads, stats)`` callable.
+    devices : tuple of str
+        Device kinds it runs on (``"cpu"``, ``"cuda"``).
+    deterministic_with : str
+        The backend whose rows it reproduces exactly (itself, or numpy's stream).
 
     Examples
     --------
@@ -40,7 +58,7 @@ class Backend:
     devices: tuple[str, ...]
     deterministic_with: str  # the backend whose rows it reproduces exactly (itself, or numpy's stream)
 
-    def load(self, which: str):
+    def load(self, which: str) -> Callable[..., np.ndarray]:
         """The callable ``which`` (``"tables"`` or ``"forward"``), importing the backend's module on first use.
 
         Parameters
@@ -67,7 +85,7 @@ BACKENDS = tuple(REGISTRY)
 DEFAULT_BACKEND = "numba"
 
 
-def validate_backend(backend) -> str:
+def validate_backend(backend: str | None) -> str:
     """Canonical backend name (None means the default, numba).
 
     Parameters
@@ -98,7 +116,7 @@ def validate_backend(backend) -> str:
     return key
 
 
-def resolve_backend(backend, device: str = "cpu") -> tuple[str, str]:
+def resolve_backend(backend: str | None, device: str = "cpu") -> tuple[str, str]:
     """Decide a ``(backend, device)`` request: the one rule every entry point uses.
 
     No backend and a CUDA device means torch (the only backend with a GPU
@@ -141,7 +159,7 @@ def resolve_backend(backend, device: str = "cpu") -> tuple[str, str]:
     return name, dev
 
 
-def resolve_key(seed) -> np.uint64:
+def resolve_key(seed: int | np.random.SeedSequence | np.uint64) -> np.uint64:
     """A chunk key from an int seed (chunk 0 of it), a ``SeedSequence`` or a key itself.
 
     Parameters
@@ -174,7 +192,8 @@ def resolve_key(seed) -> np.uint64:
     raise PfmapError(f"seed must be a whole number >= 0, a numpy SeedSequence or a uint64 chunk key; got {seed!r}")
 
 
-def sample_tables(arch, count: int, *, seed=0, inputs=None, backend: str | None = None, first: int = 0,
+def sample_tables(arch: MLP, count: int, *, seed: int | np.random.SeedSequence | np.uint64 = 0,
+                  inputs: str | ArrayLike | InputSet | None = None, backend: str | None = None, first: int = 0,
                   device: str = "cpu", threads: int | None = None, stats: dict | None = None) -> np.ndarray:
     """Packed truth tables of networks ``first .. first+count-1`` of the chunk given by ``seed``.
 
@@ -230,10 +249,12 @@ def sample_tables(arch, count: int, *, seed=0, inputs=None, backend: str | None 
     count, first = int(count), int(first)
     if count < 0 or first < 0:
         raise PfmapError(f"count and first must be >= 0; got count={count}, first={first}")
-    return REGISTRY[name].load("tables")(arch, input_set, count, resolve_key(seed), first, dev, threads, stats)
+    return REGISTRY[name].load("tables")(arch, input_set, count, key=resolve_key(seed), first=first, device=dev,
+                                         threads=threads, stats=stats)
 
 
-def tables_from_parameters(arch, params, inputs=None, backend: str | None = None, *, threads: int | None = None,
+def tables_from_parameters(arch: MLP, params: ArrayLike, inputs: str | ArrayLike | InputSet | None = None,
+                           *, backend: str | None = None, threads: int | None = None,
                            stats: dict | None = None) -> np.ndarray:
     """Packed truth tables of given networks: ``params`` is ``(B, P)`` in the canonical layout.
 
@@ -278,10 +299,10 @@ def tables_from_parameters(arch, params, inputs=None, backend: str | None = None
     name = validate_backend(backend)
     params = canonical_parameters(arch, params)
     input_set = as_input_set(inputs, arch.n)
-    return REGISTRY[name].load("forward")(arch, input_set, params, threads, stats)
+    return REGISTRY[name].load("forward")(arch, input_set, params, threads=threads, stats=stats)
 
 
-def canonical_parameters(arch, params) -> np.ndarray:
+def canonical_parameters(arch: MLP, params: ArrayLike) -> np.ndarray:
     """``params`` as contiguous float32 rows of ``arch``'s canonical layout, checked.
 
     Parameters

@@ -15,23 +15,31 @@ Paszke et al., "PyTorch: an imperative style, high-performance deep learning lib
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from pfmap.architectures import ACT_RELU, ACT_STEP, ACT_TANH
+from pfmap.architectures import ACT_RELU, ACT_STEP, ACT_TANH, MLP
 from pfmap.errors import PfmapError
+from pfmap.inputs import InputSet
 from pfmap.truthtable import n_words
 
 from pfmap.montecarlo.backends.layout import NetworkLayout
 
+if TYPE_CHECKING:
+    import torch
+
 TORCH_BLOCK = 1 << 14
 
 
-def import_torch():
+def import_torch() -> ModuleType:
     """torch, or a one-line :class:`pfmap.errors.PfmapError` saying how to install it.
 
     Returns
     -------
     module
+        The ``torch`` module.
 
     Raises
     ------
@@ -50,7 +58,7 @@ def import_torch():
     return torch
 
 
-def torch_device(device: str):
+def torch_device(device: str) -> torch.device:
     """A ``torch.device`` for ``"cpu"`` or ``"cuda[:k]"``, refusing CUDA when no GPU is visible.
 
     Parameters
@@ -90,18 +98,24 @@ def _block_seed(key, block: int) -> int:
     return (z ^ (z >> 31)) >> 1
 
 
-def torch_tables(arch, input_set, count: int, key, first: int, device: str = "cpu", threads=None,
-                 stats=None) -> np.ndarray:
+def torch_tables(arch: MLP, input_set: InputSet, count: int, *, key: np.uint64, first: int, device: str = "cpu",
+                 threads: int | None = None, stats: dict | None = None) -> np.ndarray:
     """Packed truth tables of networks ``first .. first+count-1`` of a chunk, drawn and evaluated by torch.
 
     Parameters
     ----------
-    arch, input_set
-    count, first : int
-        The networks.
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
+    count : int
+        How many networks.
     key : numpy.uint64
         The chunk's key.
+    first : int
+        Index of the first network within the chunk.
     device : str
+        ``"cpu"`` or ``"cuda[:k]"``.
     threads, stats
         Unused.
 
@@ -110,10 +124,15 @@ def torch_tables(arch, input_set, count: int, key, first: int, device: str = "cp
     numpy.ndarray
         ``(count, words)`` uint64.
 
+    Raises
+    ------
+    PfmapError
+        Without torch, or for CUDA without a visible GPU.
+
     Examples
     --------
     >>> from pfmap import Perceptron, InputSet
-    >>> torch_tables(Perceptron(2), InputSet.cube(2), 3, np.uint64(1), 0).shape
+    >>> torch_tables(Perceptron(2), InputSet.cube(2), 3, key=np.uint64(1), first=0).shape
     (3, 1)
     """
     torch = import_torch()
@@ -134,20 +153,30 @@ def torch_tables(arch, input_set, count: int, key, first: int, device: str = "cp
     return out
 
 
-def forward_parameters(arch, input_set, params, threads=None, stats=None) -> np.ndarray:
+def forward_parameters(arch: MLP, input_set: InputSet, params: np.ndarray, *, threads: int | None = None,
+                       stats: dict | None = None) -> np.ndarray:
     """Packed tables of given canonical float32 parameter rows, evaluated by torch on the CPU.
 
     Parameters
     ----------
-    arch, input_set
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
+    input_set : pfmap.InputSet
+        The inputs.
     params : numpy.ndarray
-        float32 canonical rows.
+        float32 canonical rows ``(networks, arch.n_parameters)``.
     threads, stats
         Unused.
 
     Returns
     -------
     numpy.ndarray
+        ``(networks, words)`` uint64 packed tables.
+
+    Raises
+    ------
+    PfmapError
+        Without torch.
 
     Examples
     --------
@@ -203,18 +232,20 @@ def _activation(torch, z, act):
     return z
 
 
-def pack_on_device(torch, bits) -> np.ndarray:
+def pack_on_device(torch: ModuleType, bits: torch.Tensor) -> np.ndarray:
     """Pack a ``(B, m)`` bool tensor into ``(B, ceil(m/64))`` uint64 words (bit ``j`` = column ``j``).
 
     Parameters
     ----------
     torch : module
+        The ``torch`` module (:func:`import_torch`).
     bits : torch.Tensor
-        ``(B, m)`` bool.
+        ``(B, m)`` bool, on any device.
 
     Returns
     -------
     numpy.ndarray
+        ``(B, ceil(m/64))`` uint64, on the host.
 
     Examples
     --------

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from pfmap.architectures import architecture_from_dict
+from pfmap.architectures import MLP, architecture_from_dict
 from pfmap.inputs import InputSet
 
 from pfmap.montecarlo.backends import sample_tables
@@ -25,12 +26,14 @@ def chunk_networks(config: dict, chunk: int) -> int:
     Parameters
     ----------
     config : dict
-        The run's manifest.
+        The run's manifest (``chunk_size`` and ``samples`` are read).
     chunk : int
+        Which chunk.
 
     Returns
     -------
     int
+        Networks in the chunk.
 
     Examples
     --------
@@ -40,9 +43,9 @@ def chunk_networks(config: dict, chunk: int) -> int:
     return min(config["chunk_size"], config["samples"] - chunk * config["chunk_size"])
 
 
-def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device: str = "cpu",
-                threads: int | None = None, on_batch=None, stats: dict | None = None,
-                counter: TableCounter | None = None) -> TableCounter:
+def count_chunk(arch: MLP, input_set: InputSet, config: dict, *, chunk: int, backend: str, device: str = "cpu",
+                threads: int | None = None, on_batch: Callable[[int], object] | None = None,
+                stats: dict | None = None, counter: TableCounter | None = None) -> TableCounter:
     """Sample chunk ``chunk`` of a run and count its tables; ``on_batch(networks)`` after each batch.
 
     While the sampler's threads compute a batch, the previous one is counted
@@ -51,7 +54,10 @@ def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device:
 
     Parameters
     ----------
-    arch, input_set : the run's architecture and :class:`pfmap.InputSet`
+    arch : pfmap.MLP or pfmap.Perceptron
+        The run's architecture.
+    input_set : pfmap.InputSet
+        The run's inputs.
     config : dict
         The run's manifest.
     chunk : int
@@ -70,13 +76,14 @@ def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device:
     Returns
     -------
     TableCounter
+        ``counter`` (or a new one) with the chunk's tables added.
 
     Examples
     --------
     >>> from pfmap import Perceptron
     >>> from pfmap.montecarlo.runs.manifest import prepare
-    >>> inputs, backend, cfg = prepare(Perceptron(1), 100, 0, None, None, "cpu", None)
-    >>> int(count_chunk(Perceptron(1), inputs, cfg, 0, backend).items()[1].sum())
+    >>> inputs, backend, cfg = prepare(Perceptron(1), 100, 0, inputs=None, backend=None, device="cpu", chunk_size=None)
+    >>> int(count_chunk(Perceptron(1), inputs, cfg, chunk=0, backend=backend).items()[1].sum())
     100
     """
     key = chunk_key(config["seed"], chunk)
@@ -106,38 +113,45 @@ def count_chunk(arch, input_set, config: dict, chunk: int, backend: str, device:
     return counter
 
 
-def chunk_task(arch_dict: dict, points: np.ndarray, encoding, config: dict, backend: str, device: str,
+def chunk_task(arch_dict: dict, points: np.ndarray, encoding: str | None, config: dict, backend: str, device: str,
                chunk: int) -> tuple[np.ndarray, np.ndarray]:
     """Run one chunk in a worker process with one thread; return its ``(keys, counts)``.
+
+    The executors call it as ``chunk_task(*args, chunk)``
+    (:func:`pfmap.executors.run_chunks`), so its parameters stay positional.
 
     Parameters
     ----------
     arch_dict : dict
         The architecture (``to_dict``).
     points : numpy.ndarray
-        The inputs.
+        The inputs, ``(m, n)``.
     encoding : str or None
+        ``"01"`` or ``"pm1"`` for the cube, None for explicit points.
     config : dict
+        The run's manifest.
     backend, device : str
+        Where the networks are computed.
     chunk : int
+        Which chunk.
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``(keys, counts)``.
+        ``(keys, counts)``: ``(distinct, words)`` uint64 tables and their int64 counts.
 
     Examples
     --------
     >>> from pfmap import Perceptron
     >>> from pfmap.montecarlo.runs.manifest import prepare
-    >>> inputs, backend, cfg = prepare(Perceptron(1), 50, 0, None, None, "cpu", None)
+    >>> inputs, backend, cfg = prepare(Perceptron(1), 50, 0, inputs=None, backend=None, device="cpu", chunk_size=None)
     >>> keys, counts = chunk_task(Perceptron(1).to_dict(), inputs.points, "01", cfg, backend, "cpu", 0)
     >>> int(counts.sum())
     50
     """
     arch = architecture_from_dict(arch_dict)
     input_set = InputSet(np.asarray(points), encoding, "points" if encoding is None else "cube")
-    return count_chunk(arch, input_set, config, chunk, backend, device, threads=1).items()
+    return count_chunk(arch, input_set, config, chunk=chunk, backend=backend, device=device, threads=1).items()
 
 
 def chunk_columns(keys: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -148,10 +162,12 @@ def chunk_columns(keys: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]
     keys : numpy.ndarray
         ``(rows, words)`` uint64.
     counts : numpy.ndarray
+        One count per row.
 
     Returns
     -------
     dict of numpy.ndarray
+        ``w0 .. w{words-1}`` uint64 columns and an int64 ``count`` column.
 
     Examples
     --------
@@ -169,7 +185,9 @@ def columns_to_counts(columns: dict[str, np.ndarray], words: int) -> tuple[np.nd
     Parameters
     ----------
     columns : dict of numpy.ndarray
+        ``w0, w1, ...`` and ``count``.
     words : int
+        uint64 words per table.
 
     Returns
     -------
@@ -186,7 +204,7 @@ def columns_to_counts(columns: dict[str, np.ndarray], words: int) -> tuple[np.nd
     return keys, np.asarray(columns["count"], dtype=np.int64)
 
 
-def chunk_checker(config: dict):
+def chunk_checker(config: dict) -> Callable[[dict, dict], str | None]:
     """A check for :meth:`pfmap.runfolder.RunFolder.finished`: a stored chunk counts exactly its networks.
 
     Parameters
@@ -206,7 +224,7 @@ def chunk_checker(config: dict):
     >>> check(cols, {"chunk": 0}) is None, check(cols, {"chunk": 1})
     (True, 'it counts 4 networks where chunk 1 has 2')
     """
-    def check(columns: dict, meta: dict):
+    def check(columns: dict, meta: dict) -> str | None:
         words = config["words"]
         if any(f"w{w}" not in columns for w in range(words)) or "count" not in columns:
             return f"it lacks the columns of a {words}-word run"

@@ -13,7 +13,10 @@ Foreman-Mackey et al., "emcee: the MCMC hammer", PASP 125 (2013) (resumable file
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,32 +27,50 @@ from pfmap.tables import read_table
 from pfmap.montecarlo.runs.chunks import chunk_checker, chunk_columns, columns_to_counts
 from pfmap.montecarlo.runs.manifest import IDENTITY, available_memory
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TABLE = "table.parquet"
 
 
 class SamplingFolder(RunFolder):
     """A Monte Carlo run folder: chunks are counted packed truth tables.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder (created if missing).
+    config : dict
+        The run's manifest (:func:`pfmap.montecarlo.runs.manifest.run_config`); an existing folder must
+        agree with it on the :data:`~pfmap.montecarlo.runs.manifest.IDENTITY` keys.
+    lock : bool
+        Hold the folder's lock while open.
+
+    Raises
+    ------
+    PfmapError
+        If the folder holds a different run, is locked by a live process, or cannot be written.
+
     Examples
     --------
     >>> import tempfile
     >>> from pfmap import Perceptron
     >>> from pfmap.montecarlo.runs.manifest import prepare
-    >>> _, _, cfg = prepare(Perceptron(2), 10, 0, None, None, "cpu", None)
+    >>> _, _, cfg = prepare(Perceptron(2), 10, 0, inputs=None, backend=None, device="cpu", chunk_size=None)
     >>> with SamplingFolder(tempfile.mkdtemp() + "/run", cfg) as folder:
     ...     folder.write_counts(0, np.array([[8]], dtype=np.uint64), np.array([10]))
     ...     dict(folder.finished_counts())[0][1].tolist()
     [10]
     """
 
-    def __init__(self, path, config: dict, *, lock: bool = True):
+    def __init__(self, path: str | os.PathLike, config: dict, *, lock: bool = True) -> None:
         super().__init__(path, config, identity=IDENTITY, parameter="out", lock=lock)
 
     def write_counts(self, chunk: int, keys: np.ndarray, counts: np.ndarray) -> None:
         """Store a finished chunk's counted tables."""
         self.write_chunk(chunk, chunk_columns(keys, counts), {"networks": int(np.sum(counts))})
 
-    def finished_counts(self, report=None):
+    def finished_counts(self, report=None) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
         """Yield ``(chunk, (keys, counts))`` for every finished chunk that verifies, reading each file once
         (the others are moved aside and reported)."""
         for k, columns in self.iter_finished(chunk_checker(self.config), report):
@@ -61,7 +82,8 @@ class SamplingFolder(RunFolder):
         return self.path / TABLE
 
 
-def load_run(path, top: int | None = None, *, columns=None):
+def load_run(path: str | os.PathLike, top: int | None = None, *, columns: Sequence[str] | None = None
+             ) -> pd.DataFrame:
     """The volume table of a finished run folder (``DIR/table.parquet``) as a DataFrame.
 
     Parameters
@@ -116,7 +138,7 @@ def load_run(path, top: int | None = None, *, columns=None):
     return read_table(table, top=top, columns=columns)
 
 
-def table_memory(path, columns=None) -> tuple[int, int]:
+def table_memory(path: str | os.PathLike, columns: Sequence[str] | None = None) -> tuple[int, int]:
     """``(bytes, rows)``: about how much memory the DataFrame of a Parquet volume table takes, from its metadata.
 
     Parameters
@@ -129,6 +151,7 @@ def table_memory(path, columns=None) -> tuple[int, int]:
     Returns
     -------
     tuple of int
+        ``(bytes, rows)``: the estimated bytes (Arrow's buffers and pandas' columns) and the row count.
 
     Examples
     --------

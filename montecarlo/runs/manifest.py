@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pfmap import __version__
+from pfmap.architectures import MLP
 from pfmap.errors import PfmapError
 from pfmap.inputs import InputSet, as_input_set
 from pfmap.truthtable import n_words
@@ -40,10 +42,12 @@ def describe_inputs(input_set: InputSet) -> dict:
     Parameters
     ----------
     input_set : pfmap.InputSet
+        The inputs.
 
     Returns
     -------
     dict
+        ``kind`` (``"cube"`` or ``"points"``) and either ``n``, ``encoding``, ``size`` or ``shape``, ``sha256``.
 
     Examples
     --------
@@ -62,11 +66,14 @@ def stream_name(backend: str, device: str) -> str:
     Parameters
     ----------
     backend : str
+        A canonical backend name.
     device : str
+        ``"cpu"`` or ``"cuda[:k]"``.
 
     Returns
     -------
     str
+        :data:`pfmap.montecarlo.rng.STREAM` for numpy and numba, ``"torch-cpu"`` or ``"torch-cuda"`` for torch.
 
     Examples
     --------
@@ -78,24 +85,35 @@ def stream_name(backend: str, device: str) -> str:
     return STREAM
 
 
-def run_config(arch, input_set: InputSet, seed: int, samples: int, chunk_size: int, backend: str, device: str) -> dict:
+def run_config(arch: MLP, input_set: InputSet, seed: int, *, samples: int, chunk_size: int, backend: str,
+               device: str) -> dict:
     """The manifest of a run (the :data:`IDENTITY` keys decide whether an existing folder is the same run).
 
     Parameters
     ----------
     arch : pfmap.MLP or pfmap.Perceptron
+        The architecture, carrying its prior.
     input_set : pfmap.InputSet
-    seed, samples, chunk_size : int
+        The inputs.
+    seed : int
+        The run's seed.
+    samples : int
+        Networks in the run.
+    chunk_size : int
+        Networks per chunk.
     backend, device : str
+        Canonical backend and device.
 
     Returns
     -------
     dict
+        JSON-ready manifest: format, version, architecture, inputs, seed, samples, chunk size, number of chunks,
+        words per table, stream and backend.
 
     Examples
     --------
     >>> from pfmap import Perceptron
-    >>> cfg = run_config(Perceptron(2), InputSet.cube(2), 0, 10, 4, "numba", "cpu")
+    >>> cfg = run_config(Perceptron(2), InputSet.cube(2), 0, samples=10, chunk_size=4, backend="numba", device="cpu")
     >>> cfg["chunks"], cfg["words"]
     (3, 1)
     """
@@ -121,6 +139,7 @@ def available_memory() -> int:
     Returns
     -------
     int
+        Available bytes.
 
     Examples
     --------
@@ -149,6 +168,7 @@ def counting_bytes(distinct: int, words: int) -> int:
     Returns
     -------
     int
+        Bytes.
 
     Examples
     --------
@@ -160,19 +180,22 @@ def counting_bytes(distinct: int, words: int) -> int:
     return max(slot * (capacity + capacity // 2), int(distinct) * (slot + 8 * words + 80))
 
 
-def network_bytes(arch, input_set: InputSet, threads: int) -> int:
+def network_bytes(arch: MLP, input_set: InputSet, threads: int) -> int:
     """Bytes of scratch the fast path needs to evaluate one network per thread, and a batch of tables.
 
     Parameters
     ----------
     arch : pfmap.MLP or pfmap.Perceptron
+        The architecture.
     input_set : pfmap.InputSet
+        The inputs.
     threads : int
         Networks evaluated at once.
 
     Returns
     -------
     int
+        Bytes (an estimate of the fast path's scratch plus one batch of packed tables).
 
     Examples
     --------
@@ -188,7 +211,7 @@ def network_bytes(arch, input_set: InputSet, threads: int) -> int:
     return threads * per_thread + (1 << 16) * 8 * n_words(input_set.size)
 
 
-def check_limits(arch, input_set: InputSet, samples: int, chunk_size: int, threads: int | None = None,
+def check_limits(arch: MLP, input_set: InputSet, samples: int, *, chunk_size: int, threads: int | None = None,
                  memory: int | None = None) -> None:
     """Refuse, before any work, a run that cannot fit: too many chunks, networks too large, or more distinct
     functions than this machine could count.
@@ -203,8 +226,10 @@ def check_limits(arch, input_set: InputSet, samples: int, chunk_size: int, threa
         The architecture.
     input_set : pfmap.InputSet
         The inputs.
-    samples, chunk_size : int
-        The run's size.
+    samples : int
+        Networks in the run.
+    chunk_size : int
+        Networks per chunk.
     threads : int, optional
         Threads that evaluate networks at once (default: the CPU count).
     memory : int, optional
@@ -218,8 +243,8 @@ def check_limits(arch, input_set: InputSet, samples: int, chunk_size: int, threa
     Examples
     --------
     >>> from pfmap import MLP
-    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**6, 2**20)
-    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**15, 2**20, memory=24 * 2**30)
+    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**6, chunk_size=2**20)
+    >>> check_limits(MLP(7, (40, 40)), InputSet.cube(7), 10**15, chunk_size=2**20, memory=24 * 2**30)
     Traceback (most recent call last):
     ...
     pfmap.errors.PfmapError: samples must be at most 1.05e+12 with chunk_size=1,048,576 (a run has at most 1,000,000 chunks); got 1e+15, 953,674,317 chunks: ask for fewer, or pass a larger chunk_size=
@@ -256,9 +281,36 @@ def check_limits(arch, input_set: InputSet, samples: int, chunk_size: int, threa
                          f"{memory / 2**30:.3g} GiB are available")
 
 
-def prepare(arch, samples, seed, inputs, backend, device, chunk_size, *, threads: int | None = None
-            ) -> tuple[InputSet, str, dict]:
+def prepare(arch: MLP, samples: int | str, seed: int, *, inputs: str | ArrayLike | InputSet | None,
+            backend: str | None, device: str, chunk_size: int | str | None, threads: int | None = None) -> tuple[InputSet, str, dict]:
     """Validate a sampling request and return ``(input_set, backend, config)``.
+
+    The tests and benchmarks call it with its seven parameters by position, so they stay positional.
+
+    Parameters
+    ----------
+    arch : pfmap.MLP or pfmap.Perceptron
+        The architecture, carrying its prior.
+    samples : int or str
+        Networks in the run (``"1e6"`` is accepted).
+    seed : int
+        The seed, >= 0.
+    inputs : None, str, array or pfmap.InputSet
+        The input set (None: the cube ``{0,1}^n``).
+    backend : str or None
+        A backend name, or None for the default.
+    device : str
+        ``"cpu"`` or ``"cuda[:k]"``.
+    chunk_size : int, str or None
+        Networks per chunk (default 2^20, at most 2^31).
+    threads : int, optional
+        For the memory check (default: the CPU count).
+
+    Returns
+    -------
+    tuple
+        ``(input_set, backend, config)``: the :class:`pfmap.InputSet`, the canonical backend name and the
+        run's manifest (:func:`run_config`).
 
     Raises
     ------
@@ -266,28 +318,10 @@ def prepare(arch, samples, seed, inputs, backend, device, chunk_size, *, threads
         For a bad count, seed, backend, device or input set (one line naming the parameter), or a run that
         cannot fit (:func:`check_limits`).
 
-    Parameters
-    ----------
-    arch : pfmap.MLP or pfmap.Perceptron
-    samples : int or str
-    seed : int
-    inputs : None, str, array or pfmap.InputSet
-    backend : str or None
-    device : str
-    chunk_size : int or None
-        Default 2^20.
-    threads : int, optional
-        For the memory check (default: the CPU count).
-
-    Returns
-    -------
-    tuple
-        ``(input_set, backend, config)``.
-
     Examples
     --------
     >>> from pfmap import Perceptron
-    >>> _, backend, cfg = prepare(Perceptron(2), "1e3", 0, None, None, "cpu", None)
+    >>> _, backend, cfg = prepare(Perceptron(2), "1e3", 0, inputs=None, backend=None, device="cpu", chunk_size=None)
     >>> backend, cfg["samples"]
     ('numba', 1000)
     """
@@ -301,9 +335,10 @@ def prepare(arch, samples, seed, inputs, backend, device, chunk_size, *, threads
     if input_set.is_cube and input_set.n > MAX_CUBE_SAMPLING_N:
         raise PfmapError(f"sampling on the Boolean cube goes up to n = {MAX_CUBE_SAMPLING_N} "
                          f"({1 << MAX_CUBE_SAMPLING_N} inputs); got n = {input_set.n}")
-    check_limits(arch, input_set, samples, chunk_size, threads)
+    check_limits(arch, input_set, samples, chunk_size=chunk_size, threads=threads)
     if backend == "torch":
         from pfmap.montecarlo.backends.torch_backend import torch_device
 
         torch_device(device)
-    return input_set, backend, run_config(arch, input_set, seed, samples, chunk_size, backend, device)
+    return input_set, backend, run_config(arch, input_set, seed, samples=samples, chunk_size=chunk_size,
+                                          backend=backend, device=device)

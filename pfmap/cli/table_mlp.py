@@ -24,6 +24,7 @@ def register(kinds) -> None:
     p.add_argument("--activation", default="step", help="step (default, exact), relu, tanh or linear")
     add_prior_options(p)
     add_encoding_option(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     r = p.add_argument_group("Rao-Blackwell estimate (relu, tanh, linear)")
     r.add_argument("--samples", default=None,
                    help="hidden-parameter draws (default 2e5; for 3 hidden features with a bias 2^22, or 2^23 "
@@ -33,7 +34,6 @@ def register(kinds) -> None:
     r.add_argument("--workers", default="1", help="threads (default 1; the result does not depend on it)")
     r.add_argument("--sampler", default="rqmc", choices=["rqmc", "mc"],
                    help="hidden parameters from scrambled Sobol replicates (rqmc, default) or independent draws (mc)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
     add_output_options(p, TABLE_FORMATS)
     p.set_defaults(handler=run_mlp)
 
@@ -72,7 +72,7 @@ def run_mlp(args) -> int:
         if args.samples is not None:
             raise PfmapError("step nets are computed exactly; drop --samples (it applies to relu and tanh)")
         check_step_network(arch, encoding)
-        df = network_table(arch, encoding)
+        df = network_table(arch, encoding, progress=False if args.quiet else "auto")
     else:
         check_rao_blackwell(arch)
         samples = None if args.samples is None else parse_count(args.samples)

@@ -67,6 +67,11 @@ def fold_signs(n, P, woff0, wstride0, boff0, signs):
     signs
         float32 output, one per unit.
 
+    Returns
+    -------
+    None
+        ``signs`` is filled in place.
+
     Examples
     --------
     >>> from pfmap import MLP
@@ -100,7 +105,7 @@ def linear_units(n, P, woff0, wstride0, boff0, woff1, wstride1, boff1, signs, un
     pair kernel's work drops by two thirds.  The ends are sums of one row of
     a table over the high features and one over the low features (built by
     the same one-add-per-input recursion as the first layer), plus
-    ``M_{n-1}`` for odd inputs.  Returns the offsets for :func:`pfmap.montecarlo.backends.numba_kernels.layers._dense_output`
+    ``M_{n-1}`` for odd inputs.  Returns the offsets for :func:`pfmap.montecarlo.backends.numba_kernels.layers.dense_output`
     and that of a row of zeros in ``E``.
 
     Rounding: a term passes through at most ``K + n + 2`` roundings instead
@@ -214,7 +219,7 @@ def cube_first_layer(n, P, woff, wstride, boff, Z, H, masks, relu, signs):
     row of feature ``n-1-t``, which stays in registers while its rows are
     built.  With ``relu``, ``H = relu(signs * Z)`` (``signs`` is +1, or -1
     for the units of :func:`linear_units`) and its nonzero patterns go to
-    ``masks`` in the same pass (as :func:`pfmap.montecarlo.backends.numba_kernels.layers._activate_rows` would), and ``Z``
+    ``masks`` in the same pass (as :func:`pfmap.montecarlo.backends.numba_kernels.layers.activate_rows` would), and ``Z``
     keeps only the rows that later rows start from.
 
     Parameters
@@ -229,6 +234,11 @@ def cube_first_layer(n, P, woff, wstride, boff, Z, H, masks, relu, signs):
         Apply relu with ``signs``.
     signs
         Per-unit +1/-1.
+
+    Returns
+    -------
+    None
+        ``Z``, ``H`` and ``masks`` are filled in place.
 
     Examples
     --------
@@ -305,6 +315,11 @@ def cube_perceptron(n, P, woff, c, zout):
         The bias.
     zout : numpy.ndarray
         float32 outputs (filled, ``2**n`` of them).
+
+    Returns
+    -------
+    None
+        ``zout`` is filled in place.
 
     Examples
     --------

@@ -298,6 +298,11 @@ def sample_blocks(key, first, count, per, next_block, scales, scales32, position
     given
         Parameter rows to evaluate, or an empty array.
 
+    Returns
+    -------
+    int
+        How many inputs this call recomputed in float64 (``out`` is filled in place).
+
     Examples
     --------
     >>> from pfmap import MLP

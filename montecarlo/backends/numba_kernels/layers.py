@@ -84,6 +84,11 @@ def dense_layer(H, hstride, rows, P, woff, wstride, boff, Z, masks, mstride, spa
     masks, mstride, span
         Nonzero-unit masks of the input rows.
 
+    Returns
+    -------
+    None
+        ``Z`` is filled in place.
+
     Examples
     --------
     >>> from pfmap import MLP
@@ -116,7 +121,7 @@ def dense_layer(H, hstride, rows, P, woff, wstride, boff, Z, masks, mstride, spa
 def dense_output(H, hstride, rows, P, woff, wstride, B, boff, E, ends, voff, c, masks, mstride, span, relu, zout):
     """``zout[j] = c + v . act(B[boff:] + H[j, :] @ W + end_j)``: the last hidden layer and the output unit at once.
 
-    ``end_j`` comes from ``E`` as laid out by :func:`pfmap.montecarlo.backends.numba_kernels.cube._linear_units` (``ends``
+    ``end_j`` comes from ``E`` as laid out by :func:`pfmap.montecarlo.backends.numba_kernels.cube.linear_units` (``ends``
     = ``(stride, high, low, low_bits, odd)`` offsets): ``E[high + (m >>
     low_bits) stride] + E[low + (m & (2**low_bits - 1)) stride]`` with ``m =
     j // 2``, plus ``E[odd]`` for odd ``j``; with the bias in ``B`` it is a
@@ -140,7 +145,12 @@ def dense_output(H, hstride, rows, P, woff, wstride, B, boff, E, ends, voff, c, 
     relu : bool
         relu (else linear) hidden units.
     zout
-        Output pre-activations, one per row.
+        Output pre-activations, one per row (filled).
+
+    Returns
+    -------
+    None
+        ``zout`` is filled in place.
 
     Examples
     --------
@@ -204,6 +214,11 @@ def activate_rows(Z, stride, rows, width, act, T, uncertain, masks):
     masks
         Nonzero-unit masks (filled).
 
+    Returns
+    -------
+    None
+        ``Z``, ``uncertain`` and ``masks`` are updated in place.
+
     Examples
     --------
     >>> from pfmap import MLP
@@ -263,6 +278,11 @@ def magnitude(P, woff, wstride, boff, K, Ain, Aout):
         Parameters, the layer's offsets and fan-in.
     Ain, Aout
         Magnitude bounds below and (filled) above.
+
+    Returns
+    -------
+    None
+        ``Aout`` is filled in place.
 
     Examples
     --------

@@ -67,7 +67,7 @@ def normal_proposals8(typingctx, words, q, table, scales, out, o):
     >>> out = np.empty(8, dtype=np.float32)
     >>> redo = first_block(rng.chunk_key(1, 0), out)
     >>> done = [(redo >> lane) & 1 == 0 for lane in range(8)]
-    >>> bool(np.array_equal(out[done], draws.draw_parameters(rng.chunk_key(1, 0), 0, 1, np.ones(8), True)[0][done]))
+    >>> bool(np.array_equal(out[done], draws.draw_parameters(rng.chunk_key(1, 0), 0, 1, scales=np.ones(8), gaussian=True)[0][done]))
     True
 
     References

@@ -39,6 +39,11 @@ LANES = 8
 class Vec8Type(types.Type):
     """numba's type of eight float32 lanes (LLVM ``<8 x float>``); :data:`vec8` is its one instance.
 
+    Attributes
+    ----------
+    name : str
+        ``"Vec8"``, numba's name of the type (the constructor takes no arguments).
+
     Examples
     --------
     >>> str(vec8)
@@ -222,8 +227,7 @@ def _declare(builder, name, arity):
     return cgutils.get_or_insert_function(builder.module, ir.FunctionType(LLVM_VEC8, [LLVM_VEC8] * arity), name)
 
 
-def _binary(op):
-    @intrinsic
+def _binary(op, doc):
     def fn(typingctx, a, b):
         if not (a == vec8 and b == vec8):
             return None
@@ -233,12 +237,35 @@ def _binary(op):
 
         return vec8(a, b), codegen
 
-    return fn
+    fn.__doc__ = doc
+    return intrinsic(fn)
 
 
-add8 = _binary(lambda b, x, y: b.fadd(x, y))
-sub8 = _binary(lambda b, x, y: b.fsub(x, y))
-mul8 = _binary(lambda b, x, y: b.fmul(x, y))
+_BINARY_DOC = """Lane-wise ``{what}`` of two ``Vec8`` values{note}.
+
+    Parameters
+    ----------
+    a, b : Vec8
+        The operands.
+
+    Returns
+    -------
+    Vec8
+
+    Examples
+    --------
+    >>> import numba
+    >>> from pfmap.montecarlo.backends.numba_kernels.lanes import lane8
+    >>> @numba.njit
+    ... def f():
+    ...     return lane8({name}(splat8(3.0), splat8(2.0)), 0)
+    >>> float(f())
+    {value}
+    """
+
+add8 = _binary(lambda b, x, y: b.fadd(x, y), _BINARY_DOC.format(what="a + b", note="", name="add8", value="5.0"))
+sub8 = _binary(lambda b, x, y: b.fsub(x, y), _BINARY_DOC.format(what="a - b", note="", name="sub8", value="1.0"))
+mul8 = _binary(lambda b, x, y: b.fmul(x, y), _BINARY_DOC.format(what="a * b", note="", name="mul8", value="6.0"))
 
 
 def _fmax(builder, x, y):
@@ -247,7 +274,8 @@ def _fmax(builder, x, y):
     return builder.call(_declare(builder, "llvm.maxnum.v8f32", 2), [x, y])
 
 
-max8 = _binary(_fmax)
+max8 = _binary(_fmax, _BINARY_DOC.format(what="max(a, b)", note=" (``llvm.maxnum``: a NaN lane yields the other "
+                                                                     "operand)", name="max8", value="3.0"))
 
 
 @intrinsic
