@@ -22,6 +22,7 @@ from scipy import linalg
 
 from pfmap.errors import PfmapError
 from pfmap.intervals import Z95, wilson_interval
+from pfmap.progress import progress_bar
 from pfmap.validation import check_seed, parse_count
 from pfmap.tables import sort_table
 
@@ -75,7 +76,8 @@ def gp_log_p_train(K: ArrayLike, train_labels: str | ArrayLike, *, method: str =
 def gp_posterior(K: ArrayLike, train_labels: str | ArrayLike, test_functions: str | list | None = None, *,
                  method: str = "tilting", test_labels: str | ArrayLike | None = None,
                  samples: int | None = None, seed: int = 0, jitter: float = DEFAULT_JITTER,
-                 damping: float | None = None, schedule: str = "parallel", max_iter: int = 1000) -> pd.DataFrame:
+                 damping: float | None = None, schedule: str = "parallel", max_iter: int = 1000,
+                 progress: bool | str = False) -> pd.DataFrame:
     """Posterior ``P_B(f_E | S)`` of labellings of the test points, one row per labelling.
 
     Parameters
@@ -100,6 +102,8 @@ def gp_posterior(K: ArrayLike, train_labels: str | ArrayLike, test_functions: st
         of ``SeedSequence(seed)``; a sampled table uses ``seed`` itself.
     jitter, damping, schedule, max_iter : optional
         As in :func:`pfmap.learning.orthant.log_orthant_probability`.
+    progress : bool or "auto"
+        A progress bar over the labellings (one orthant probability each), on stderr.
 
     Returns
     -------
@@ -149,7 +153,7 @@ def gp_posterior(K: ArrayLike, train_labels: str | ArrayLike, test_functions: st
         if key == "sampling":
             df, train = _sampled_rejection(K, y, samples, seed, jitter, functions)
         else:
-            df, train = _enumerated(K, y, functions, key, samples, seed, settings)
+            df, train = _enumerated(K, y, functions, key, samples, seed, settings, progress)
         mode = "enumerated"
     if truth is not None:
         bits = np.array([np.frombuffer(f.encode(), np.uint8) - 48 for f in df["function"]]).reshape(len(df), k)
@@ -195,7 +199,7 @@ def _row_seed(seed: int, row: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(row,)).generate_state(1, np.uint64)[0]) >> 1  # 63 bits
 
 
-def _enumerated(K, y, functions, key, samples, seed, settings):
+def _enumerated(K, y, functions, key, samples, seed, settings, progress=False):
     m = y.size
 
     def orthant(labels, row):
@@ -208,7 +212,9 @@ def _enumerated(K, y, functions, key, samples, seed, settings):
     if not train.log_p > -math.inf:
         raise PfmapError("the training labels have probability 0 under this kernel; check train_labels and K")
     rows = []
+    bar = progress_bar(len(functions), progress=progress, desc=f"P_B by {key}", unit="labelling", unit_scale=False)
     for j, f in enumerate(functions, start=1):
+        bar.update(1)
         joint = orthant(np.concatenate([y, np.frombuffer(f.encode(), np.uint8) - 48]).astype(np.int8), j)
         log_p = joint.log_p - train.log_p
         if key == "ep":
@@ -221,6 +227,7 @@ def _enumerated(K, y, functions, key, samples, seed, settings):
             p = row["probability"]
             row["ci_low"], row["ci_high"] = p * math.exp(-Z95 * error), p * math.exp(Z95 * error)
         rows.append(row)
+    bar.close()
     return pd.DataFrame(rows), train
 
 

@@ -96,6 +96,7 @@ def main(argv=None) -> int:
         frequent = sgd[sgd["count"] >= args.min_count]
         start = time.time()
         gp = gp_posterior(kernel, dataset.train_labels, frequent["function"].tolist(), method="tilting",
+                          progress="auto",
                           test_labels=dataset.test_labels, samples=tilting_samples, seed=args.seed)
         gp_comparison = compare_posteriors(sgd, gp, min_count=args.min_count)
         comparison_plot(gp_comparison, plots / f"{name}_gp.png",

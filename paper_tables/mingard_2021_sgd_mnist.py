@@ -89,7 +89,7 @@ def main(argv=None) -> int:
 
     start = time.time()
     kernel = nngp_kernel(arch, data.points_train_then_test())
-    bayes = gp_posterior(kernel, data.train_labels, sgd["function"].tolist(), method="tilting",
+    bayes = gp_posterior(kernel, data.train_labels, sgd["function"].tolist(), method="tilting", progress="auto",
                          test_labels=data.test_labels, samples=parse_count(args.tilting_samples, "samples"),
                          seed=args.seed)
     gp_seconds = time.time() - start

@@ -10,6 +10,9 @@ passes) a bar only when stderr is a terminal, so that logs and pipes stay clean.
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.util
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -97,6 +100,33 @@ class _CompileListener:
             self.depth.since = None
 
 
+class _ImportWatcher:
+    """A meta-path finder that runs ``then()`` right after the module ``name`` is first imported."""
+
+    def __init__(self, name: str, then: Callable[[], None]):
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)                      # find the real spec, and watch no more
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, then = spec.loader, self.then
+
+        class _Loader(importlib.abc.Loader):
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                loader.exec_module(module)
+                then()
+
+        spec.loader = _Loader()
+        return spec
+
+
 def _is_pfmap(ev) -> bool:
     dispatcher = (ev.data or {}).get("dispatcher")
     module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
@@ -131,16 +161,32 @@ def compile_notice(report: Callable[[str], None] | None, what: str = "kernels") 
     if report is None:
         yield info
         return
-    from numba.core import event
-
     listener = _CompileListener(report, what)
-    adapter = type("Listener", (event.Listener,), {"on_start": lambda self, ev: listener.on_start(ev),
-                                                    "on_end": lambda self, ev: listener.on_end(ev)})()
-    event.register("numba:compile", adapter)
+    registered = []
+
+    def register() -> None:
+        from numba.core import event
+
+        adapter = type("Listener", (event.Listener,), {"on_start": lambda self, ev: listener.on_start(ev),
+                                                        "on_end": lambda self, ev: listener.on_end(ev)})()
+        event.register("numba:compile", adapter)
+        registered.append((event, adapter))
+
+    # A command that never uses numba does not import it for this notice: the listener is registered when
+    # numba is first imported inside the block (nothing compiles before that).
+    watcher = None
+    if "numba" in sys.modules:
+        register()
+    else:
+        watcher = _ImportWatcher("numba", register)
+        sys.meta_path.insert(0, watcher)
     try:
         yield info
     finally:
-        event.unregister("numba:compile", adapter)
+        if watcher is not None and watcher in sys.meta_path:
+            sys.meta_path.remove(watcher)
+        for event, adapter in registered:
+            event.unregister("numba:compile", adapter)
         if listener.started is not None:
             info["seconds"] = listener.seconds
             report(f"compiled the {what} in {listener.seconds:.1f} s (once; later runs load them from the cache)")

@@ -102,3 +102,24 @@ def test_the_architecture_map_names_every_module():
             if not _mentioned(doc, folder, relative):
                 missing.append(f"{folder}/{relative.as_posix()}")
     assert not missing, "docs/architecture.md does not mention: " + ", ".join(missing)
+
+
+def _code_lines(path: pathlib.Path) -> int:
+    """Lines of a module that are code: not blank, not comments, not docstrings."""
+    source = path.read_text()
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                docstrings.update(range(first.lineno, first.end_lineno + 1))
+    return sum(1 for number, line in enumerate(source.splitlines(), 1)
+               if number not in docstrings and line.strip() and not line.strip().startswith("#"))
+
+
+def test_no_module_is_over_400_lines_of_code():
+    """Rooms stay small: at most 400 lines of code per module (the numpydoc docstrings come on top)."""
+    sizes = {str(path.relative_to(ROOT)): _code_lines(path) for path in _package_files()}
+    assert _code_lines(pathlib.Path(__file__)) > 50      # the counter counts
+    assert not {path: size for path, size in sizes.items() if size > 400}

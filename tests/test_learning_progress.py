@@ -46,3 +46,18 @@ def test_bootstrap_bar_does_not_change_the_intervals(capsys):
     err = capsys.readouterr().err
     assert "bootstrap" in err and "130/130" in err
     pd.testing.assert_frame_equal(quiet, shown)
+
+
+def test_gp_posterior_bar_counts_the_labellings_and_changes_nothing(capsys):
+    """One step per labelling of E (each an orthant probability); the table is the same with or without it."""
+    from pfmap.learning.gp_posterior import gp_posterior
+    from pfmap.learning.nngp import nngp_kernel
+
+    data = boolean_dataset(3, "00010111", train_size=5, seed=1)
+    K = nngp_kernel(MLP(3, (8,), "relu", GaussianPrior(fan_in_scaling=True)), data.points_train_then_test())
+    quiet = gp_posterior(K, data.train_labels, method="tilting", samples=200, seed=3)
+    assert capsys.readouterr().err == ""
+    shown = gp_posterior(K, data.train_labels, method="tilting", samples=200, seed=3, progress=True)
+    err = capsys.readouterr().err
+    assert shown.equals(quiet)
+    assert f"{2 ** data.k}/{2 ** data.k}" in err and "P_B by tilting" in err

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -13,7 +14,8 @@ from pfmap.geometry.perceptron.table import perceptron_table
 from pfmap.geometry.step_networks.composition import compose_polynomial
 from pfmap.geometry.step_networks.numeric import compose_numeric
 from pfmap.geometry.step_networks.units import unit_perceptron
-from pfmap.geometry.step_networks.table import check_step_network, step_network_cases, step_network_measure
+from pfmap.geometry.step_networks.table import (check_step_network, step_network_cases, step_network_measure,
+                                                step_network_table)
 from pfmap import MLP, GaussianPrior, PfmapError, UniformPrior, boolean_inputs
 
 
@@ -238,3 +240,24 @@ def test_too_large_names_the_count_and_points_to_sampling():
     assert f"{math.comb(107, 4) * 1882:,}" in message and "pfmap.montecarlo.sample" in message
     assert "\n" not in message
     assert step_network_cases(MLP(2, (2,), "step"))[0] == math.comb(15, 2) * 14
+
+
+@pytest.mark.parametrize("widths, units", [((2,), 14), ((2, 2), 14)])
+def test_step_table_progress_bar_counts_the_hidden_states(widths, units, capsys):
+    """The bar of the exact step table runs over the last hidden layer's states: multisets of its units' functions.
+
+    One hidden layer of 2 units on {0,1}^2: C(14 + 1, 2) = 105 states of 14 threshold functions (polynomial route);
+    2-2-2-1 (the numeric route): the second layer's 2 units see the first layer's codes.
+    """
+    arch = MLP(2, widths, "step", UniformPrior())
+    quiet = step_network_table(arch)
+    shown = step_network_table(arch, progress=True)
+    assert shown.equals(quiet)                                  # the bar changes nothing
+    err = capsys.readouterr().err.replace("\r", "\n")
+    assert "hidden states" in err
+    totals = {int(total) for _, total in re.findall(r"(\d+)/(\d+) ", err)}
+    if len(widths) == 1:
+        assert totals == {math.comb(units + widths[0] - 1, widths[0])}
+    else:
+        assert totals and all(t > 0 for t in totals)
+    assert step_network_table(arch, progress=False) is not None and capsys.readouterr().err == ""

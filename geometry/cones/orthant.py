@@ -26,6 +26,7 @@ F. Johansson, "Numerical integration in arbitrary-precision ball arithmetic", IC
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, TypeVar
@@ -36,8 +37,6 @@ from numpy.typing import ArrayLike
 from pfmap.errors import PfmapError
 
 from pfmap.geometry.cones.orthant_closed import ArcsineSum, CertifiedProbability, ball_to_float, closed_form
-from pfmap.geometry.cones.orthant_dimension6 import clear_cache as clear_dimension6_cache
-from pfmap.geometry.cones.orthant_dimension6 import orthant6_ball, orthant6_balls
 from pfmap.geometry.cones.orthant_plackett import clear_cache as clear_plackett_cache
 from pfmap.geometry.cones.orthant_plackett import low_dimensional_ball
 
@@ -290,6 +289,8 @@ def orthant_probability_ball(S: list[list[Fraction]], *, path: str = "identity",
     True
     """
     if len(S) == 6:
+        from pfmap.geometry.cones.orthant_dimension6 import orthant6_ball   # numba kernels: only when needed
+
         return orthant6_ball(S, tolerance=tolerance)
     return with_precision(tolerance, lambda: low_dimensional_ball(S, path, float(tolerance), method=method))
 
@@ -320,8 +321,11 @@ def orthant_probability_balls(matrices: Sequence[list[list[Fraction]]], *, path:
     """
     out: list = [None] * len(matrices)
     six = [k for k, S in enumerate(matrices) if len(S) == 6]
-    for k, ball in zip(six, orthant6_balls([matrices[k] for k in six], tolerance=tolerance, workers=workers)):
-        out[k] = ball
+    if six:
+        from pfmap.geometry.cones.orthant_dimension6 import orthant6_balls   # numba kernels: only when needed
+
+        for k, ball in zip(six, orthant6_balls([matrices[k] for k in six], tolerance=tolerance, workers=workers)):
+            out[k] = ball
     for k, S in enumerate(matrices):
         if out[k] is None:
             out[k] = orthant_probability_ball(S, path=path, method=method, tolerance=tolerance)
@@ -336,7 +340,8 @@ def clear_cache() -> None:
     >>> clear_cache()
     """
     clear_plackett_cache()
-    clear_dimension6_cache()
+    if "pfmap.geometry.cones.orthant_dimension6" in sys.modules:      # nothing remembered if never imported
+        sys.modules["pfmap.geometry.cones.orthant_dimension6"].clear_cache()
 
 
 def with_precision(tolerance: float, compute: Callable[[], _T]) -> _T:

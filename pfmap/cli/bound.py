@@ -25,6 +25,7 @@ def register(subparsers) -> None:
         p.add_argument("--delta", default=None, help="confidence parameter (default 2^-10)")
         p.add_argument("--samples", default=None, help="tilting: draws (default 1e4)")
         p.add_argument("--seed", default="0", help="random seed >= 0 (the choice of S and E, and the draws)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
         add_output_options(p)
 
 
@@ -44,8 +45,13 @@ def run_bound(args) -> int:
     seed = check_whole(args.seed, "--seed", minimum=0)
     method = str(args.method).strip().lower()
     samples = None if args.samples is None else parse_count(args.samples, "--samples")
+    from ..progress import progress_bar
+
     rows = []
+    bar = progress_bar(len(sizes), progress=False if args.quiet else "auto", desc="training-set sizes", unit="m",
+                       unit_scale=False)
     for m in sizes:
+        bar.set_postfix(m=m)
         data = dataset_from_args(args, train_size=m, seed=seed)
         arch = network_from_args(args, data.n)
         kernel = nngp_kernel(arch, data.points_train_then_test())
@@ -53,6 +59,8 @@ def run_bound(args) -> int:
                                       delta=delta, samples=samples, seed=seed)
         rows.append({"m": m, "log_p_train": report.log_p_train, "log_p_train_error": report.log_p_train_error,
                      "bound": report.bound, "test_error": report.mean_test_error, "method": report.method})
+        bar.update(1)
+    bar.close()
     import pandas as pd
 
     df = pd.DataFrame(rows)

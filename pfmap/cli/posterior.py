@@ -124,7 +124,7 @@ def _gp_posterior(arch, data, method, args, seed):
     samples = None if args.samples is None else parse_count(args.samples, "--samples")
     kernel = nngp_kernel(arch, data.points_train_then_test())
     df = gp_posterior(kernel, data.train_labels, test_functions, method=method, test_labels=data.test_labels,
-                      samples=samples, seed=seed)
+                      samples=samples, seed=seed, progress=False if args.quiet else "auto")
     info = df.attrs.setdefault("pfmap", {})
     info.update({"architecture": arch.to_dict(), "description": arch.describe(), "data": data.to_dict()})
     error = info.get("log_p_train_error")
