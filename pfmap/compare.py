@@ -75,7 +75,7 @@ class PosteriorComparison:
                  f"log P_SGD vs log P_B on {self.n_correlated} functions seen >= {self.min_count} times by both: "
                  f"Pearson {self.pearson:.3f}, Spearman {self.spearman:.3f}"]
         for side in ("sgd", "bayes"):
-            shares = ", ".join(f"top {k}: {self.top_mass[side][k]:.3f}" for k in TOPS)
+            shares = ", ".join(f"top {k}: {self.top_mass[side][k]:.3g}" for k in TOPS)
             lines.append(f"mass of P_{side.upper() if side == 'sgd' else 'B'} on its top functions: {shares}")
         errors = ", ".join(f"{'P_SGD' if k == 'sgd' else 'P_B'} {v:.4f}" for k, v in self.mean_test_error.items()
                            if v is not None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from fractions import Fraction  # noqa: F401  (doctests)
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,13 +132,9 @@ def cell_text(value: object, *, human: bool = True) -> str:
         return float_text(value, human=human)
     if isinstance(value, (list, tuple)):
         return "; ".join(cell_text(v, human=human) for v in value)
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return ""
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    pd = sys.modules.get("pandas")      # a value can only be pandas' NA if pandas is loaded: never import it here
+    if pd is not None and (value is pd.NA or value is pd.NaT):
+        return ""
     return str(value)
 
 
