@@ -339,7 +339,7 @@ def _update(tensors, grads, state1, state2, opt, lr, momentum, beta1, beta2, eps
 
 
 def choose_backend(backend: str, device: str, n_parameters: int) -> tuple[str, str]:
-    """The backend and device of a job: ``"auto"`` is numba on the CPU for small nets (or without torch), else torch.
+    """The backend and device of a job: ``"auto"`` is numba on the CPU up to 200,000 parameters, else torch.
 
     Parameters
     ----------

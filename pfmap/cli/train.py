@@ -36,7 +36,8 @@ def register(subparsers) -> None:
         g.add_argument("--epochs-after-fit", default="0", help="epochs trained after the first fit (default 0)")
         g.add_argument("--seed", default="0", help="random seed >= 0 (default 0): S where drawn, and the runs")
         r = p.add_argument_group("runs")
-        r.add_argument("--backend", default="auto", help="auto (default), numba (small nets) or torch")
+        r.add_argument("--backend", default="auto",
+                       help="auto (default: numba on the CPU up to 200,000 parameters, else torch), numba or torch")
         r.add_argument("--device", default="cpu", help="cpu (default) or cuda (torch)")
         r.add_argument("--chunk-size", default=None, metavar="C", help="runs per chunk (default 1000)")
         r.add_argument("--workers", default=None, help="Dask workers with --dask")
