@@ -66,13 +66,16 @@ dimension-4 output layers, 16 replicates; 6 directions; symmetrised):
   cost 6.4 us for 3.7x, a Plackett integral per simplicial cone would cost
   more than the cubature.
 * End to end (``--end-to-end --repeats 2``: ``pfmap table mlp`` at its
-  default count, one thread, against ``pfmap sample`` with its default
-  workers (both cores) in the same wall time; plain half-widths rescaled by
-  the square root of the wall-time ratio where the sizing missed): 2-3-1
-  relu (2^23 samples, 10.9-17.3 s) worst class xor 12.6x (was 1.4x); 3-3-1
-  relu (2^22, 10.4 s, plain 15-16 million nets) worst 4.9x (11101000);
-  3-3-1 tanh (12.6 s) worst 8.0x; 4-3-1 relu (20 s, plain 51-55 million
-  nets) worst resolved class 3.3x.
+  default count against ``pfmap sample`` with its default workers in the
+  same wall time; plain half-widths rescaled by the square root of the
+  wall-time ratio where the sizing missed).  Since stop 17 ``pfmap table
+  mlp`` also uses every core by default (``--workers``; the table does not
+  depend on it).  Quiet 2-core machine, December 2026: 2-3-1 relu (2^23
+  samples, 6.3-6.9 s) worst class 13.8x; 3-3-1 relu (2^22, 5.6-5.9 s, plain
+  13.4-13.6 million nets) worst 5.3x (with one thread, the old default,
+  4.2x); 4-3-1 relu (11-12 s, plain 21-41 million nets) worst resolved class
+  5.0x.  In process, one thread each (``--repeats 2``, 2e5 samples): 3-3-1
+  worst 7.7x with 6 directions, 7.0-7.5x with 3.
 * Honesty: ``--reference 1e8`` on 3-3-1 relu (2^22 samples): 256 functions,
   max |z| 2.93, 3.5% beyond 1.96, 0.4% beyond 2.58 (18 functions with
   P < 1e-5: max 2.13); on 4-3-1: 57,840 functions, max |z| 3.47, 1.6% beyond

@@ -31,11 +31,21 @@ def register(kinds) -> None:
                         "with n <= 2)")
     r.add_argument("--seed", default="0", help="random seed >= 0 (default 0)")
     r.add_argument("--confidence", default="0.95", help="confidence level of the intervals (default 0.95)")
-    r.add_argument("--workers", default="1", help="threads (default 1; the result does not depend on it)")
+    r.add_argument("--workers", default=None,
+                   help="threads (default: every core this process may use; the result does not depend on it)")
     r.add_argument("--sampler", default="rqmc", choices=["rqmc", "mc"],
                    help="hidden parameters from scrambled Sobol replicates (rqmc, default) or independent draws (mc)")
     add_output_options(p, TABLE_FORMATS)
     p.set_defaults(handler=run_mlp)
+
+
+def _workers(text) -> int:
+    """``--workers``, or every core this process may use (the estimate does not depend on it)."""
+    if text is None:
+        import os
+
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return _whole(text, "--workers", 1)
 
 
 def _whole(text, name: str, minimum: int) -> int:
@@ -81,7 +91,7 @@ def run_mlp(args) -> int:
         except ValueError:
             raise PfmapError(f"--confidence must be a number between 0 and 1; got {args.confidence!r}") from None
         df = network_table(arch, encoding, samples=samples, seed=_whole(args.seed, "--seed", 0),
-                           confidence=confidence, workers=_whole(args.workers, "--workers", 1), sampler=args.sampler,
+                           confidence=confidence, workers=_workers(args.workers), sampler=args.sampler,
                            progress=False if args.quiet else "auto")
     emit_table(df, args, TABLE_FORMATS)
     return 0
