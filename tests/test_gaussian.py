@@ -355,3 +355,20 @@ def test_n5_pm1_with_bias_sums_to_one_and_has_the_full_signed_permutation_symmet
     for i in rng.choice(len(reg), size=2000, replace=False).tolist():
         j = codes[images[i].tobytes()]
         assert measures[i].ball.overlaps(measures[j].ball), (i, j)
+
+
+@pytest.mark.parametrize("n, bias", [(3, True), (4, False)])
+def test_measure_progress_bar_counts_the_orbits_and_changes_nothing(n, bias, capsys):
+    """One bar step per measure orbit (the number of distinct orbit labels), the same certified values."""
+    from pfmap import GaussianPrior
+    from pfmap.geometry.perceptron.measures import perceptron_gaussian_measures
+    from pfmap.geometry.perceptron.regions import measure_orbits
+
+    regions = perceptron_regions(n, "01", bias)
+    quiet = perceptron_gaussian_measures(regions, GaussianPrior(bias=bias))
+    assert capsys.readouterr().err == ""
+    shown = perceptron_gaussian_measures(regions, GaussianPrior(bias=bias), progress=True)
+    err = capsys.readouterr().err
+    orbits = len(set(measure_orbits(regions).tolist()))
+    assert f"{orbits}/{orbits}" in err and "gaussian measures" in err
+    assert [(m.probability, m.error) for m in shown] == [(m.probability, m.error) for m in quiet]

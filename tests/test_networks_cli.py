@@ -72,3 +72,24 @@ def test_crossval_cli_status(capsys):
     status, text = run(["crossval", "mlp", "--n", "2", "--widths", "2", "--activation", "relu", "--samples", "1e5",
                         "--rb-samples", "2e4", "--quiet"])
     assert status == 0 and "verdict: PASS" in text
+
+
+def test_table_mlp_uses_every_core_by_default_and_the_table_does_not_change(monkeypatch):
+    """The Rao-Blackwell table's default --workers is every usable core; the same bytes as --workers 1."""
+    import pfmap.geometry.networks as networks
+
+    seen = []
+    original = networks.network_table
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("workers"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(networks, "network_table", spy)
+    argv = ["table", "mlp", "--n", "2", "--widths", "2", "--activation", "relu", "--samples", "4096", "--format", "csv"]
+    default = run(argv)
+    single = run(argv + ["--workers", "1"])
+    assert default[0] == single[0] == 0 and default[1] == single[1] and len(default[1].splitlines()) > 5
+    import os
+
+    assert seen == [len(os.sched_getaffinity(0)), 1]

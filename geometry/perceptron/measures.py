@@ -11,11 +11,14 @@ from fractions import Fraction
 
 from pfmap.errors import PfmapError
 from pfmap.priors import GaussianPrior
+from pfmap.progress import progress_bar
 
 from pfmap.geometry.cones.gaussian import cone_gaussian_measure, cone_gaussian_measures
 from pfmap.geometry.cones.orthant import DEFAULT_TOLERANCE, MAX_ORTHANT_DIMENSION, CertifiedProbability
 from pfmap.geometry.perceptron.regions import PerceptronRegions, measure_orbits
 from pfmap.geometry.perceptron.volumes import perceptron_box_volumes  # noqa: F401  (re-exported; box volumes live there)
+
+_BATCH_ORBITS = 64       # orbits per parallel dimension-6 batch: a step of the progress bar
 
 
 def perceptron_variances(regions: PerceptronRegions, prior: GaussianPrior) -> list[Fraction]:
@@ -43,8 +46,8 @@ def perceptron_variances(regions: PerceptronRegions, prior: GaussianPrior) -> li
 
 
 def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrior | None = None, *,
-                                 tolerance: float = DEFAULT_TOLERANCE,
-                                 workers: int | None = None) -> list[CertifiedProbability]:
+                                 tolerance: float = DEFAULT_TOLERANCE, workers: int | None = None,
+                                 progress: bool | str = False) -> list[CertifiedProbability]:
     """Gaussian measure of every region (region order), one computation per symmetry orbit.
 
     Closed forms when the parameter space has dimension <= 3 (``n <= 2``
@@ -65,6 +68,8 @@ def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrio
         Target error bound per simplicial cone.
     workers : int, optional
         Threads for the dimension-6 batch (default: every core this process may use).
+    progress : bool or "auto"
+        A progress bar over the orbits, on stderr (the values do not depend on it).
 
     Returns
     -------
@@ -104,17 +109,23 @@ def perceptron_gaussian_measures(regions: PerceptronRegions, prior: GaussianPrio
                          f"pfmap.montecarlo.sample")
     var = perceptron_variances(regions, prior)
     orbit = measure_orbits(regions)
-    cache: dict[int, CertifiedProbability] = {}
-    if regions.dimension == 6:
-        first = {}
-        for i, o in enumerate(orbit.tolist()):
-            first.setdefault(o, i)
-        batch = cone_gaussian_measures([regions.cone(i) for i in first.values()], var, tolerance=tolerance,
-                                       workers=workers)
-        cache = dict(zip(first, batch))
-    out = []
+    first: dict[int, int] = {}
     for i, o in enumerate(orbit.tolist()):
-        if o not in cache:
-            cache[o] = cone_gaussian_measure(regions.cone(i), var, tolerance=tolerance)
-        out.append(cache[o])
-    return out
+        first.setdefault(o, i)
+    cache: dict[int, CertifiedProbability] = {}
+    with progress_bar(len(first), progress=progress, desc="gaussian measures (orbits)", unit="orbit",
+                      unit_scale=False) as bar:
+        if regions.dimension == 6:
+            # every cone is computed on its own, so batches of orbits give the same values as one batch
+            orbits = list(first)
+            for start in range(0, len(orbits), _BATCH_ORBITS):
+                part = orbits[start:start + _BATCH_ORBITS]
+                batch = cone_gaussian_measures([regions.cone(first[o]) for o in part], var, tolerance=tolerance,
+                                               workers=workers)
+                cache.update(zip(part, batch))
+                bar.update(len(part))
+        else:
+            for o, i in first.items():
+                cache[o] = cone_gaussian_measure(regions.cone(i), var, tolerance=tolerance)
+                bar.update(1)
+    return [cache[o] for o in orbit.tolist()]

@@ -100,7 +100,7 @@ def check_table_request(n: int, prior: GaussianPrior | UniformPrior, encoding: s
 
 
 def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, encoding: str = "01", *,
-                     volumes: bool = True) -> pd.DataFrame:
+                     volumes: bool = True, progress: bool | str = False) -> pd.DataFrame:
     """Volume table of a perceptron on ``{0,1}^n`` or ``{-1,1}^n``: one row per realisable function.
 
     Parameters
@@ -113,6 +113,8 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
         The input cube.
     volumes : bool
         False: only the functions and their conditions.
+    progress : bool or "auto"
+        A progress bar over the orbits whose volume or measure is computed, on stderr.
 
     Returns
     -------
@@ -155,7 +157,7 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
     if not volumes:
         pass
     elif isinstance(prior, UniformPrior):
-        vols = perceptron_box_volumes(regions, prior)
+        vols = perceptron_box_volumes(regions, prior, progress=progress)
         rows["probability"] = [float(v) for v in vols]
         rows["exact"] = vols
         rows["error"] = [0.0] * len(vols)
@@ -163,7 +165,7 @@ def perceptron_table(n: int, prior: GaussianPrior | UniformPrior | None = None, 
     else:
         from pfmap.geometry.perceptron.measures import perceptron_gaussian_measures
 
-        measures = perceptron_gaussian_measures(regions, prior)
+        measures = perceptron_gaussian_measures(regions, prior, progress=progress)
         rows["probability"] = [float(m.probability) for m in measures]
         rows["exact"] = [m.exact for m in measures]
         rows["error"] = [float(m.error) for m in measures]

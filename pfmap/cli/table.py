@@ -73,5 +73,6 @@ def run_perceptron(args) -> int:
         return 0
     from pfmap.geometry.perceptron.table import perceptron_table
 
-    emit_table(perceptron_table(n, prior, encoding, volumes=not args.conditions_only), args, TABLE_FORMATS)
+    emit_table(perceptron_table(n, prior, encoding, volumes=not args.conditions_only,
+                                progress=False if args.quiet else "auto"), args, TABLE_FORMATS)
     return 0
