@@ -274,7 +274,7 @@ for _entry in (sample, sample_to_folder, sample_to_file, sample_counts):
 
 
 def _extension(fmt: str) -> str:
-    return {"latex": "tex"}.get(fmt, fmt)
+    return {"latex": "tex", "text": "txt"}.get(fmt, fmt)
 
 
 def final_attrs(config: dict, distinct: int, backend: str) -> dict:

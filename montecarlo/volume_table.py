@@ -408,7 +408,7 @@ def _write_pieces(handle, pieces, writeback=None) -> None:
 
 def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
     widths = None
-    if fmt == "md":
+    if fmt in ("md", "text"):
         widths = [rows.length] + [max([0] + [len(cell_text(v)) for v in column])
                                   for column in (rows.run_probability, rows.run_counts, rows.run_low, rows.run_high)]
     return TextFormat(fmt, COLUMNS, widths=widths, metadata=rows.attrs)

@@ -1,9 +1,9 @@
-"""The formats of volume tables and their text layouts: Markdown, CSV, LaTeX and JSON.
+"""The formats of volume tables and their text layouts: Markdown, plain text, CSV, LaTeX and JSON.
 
-:data:`FORMATS` names the five file formats and :func:`table_format` picks one from a
-format name or a file's extension.  Markdown and LaTeX are for people: floats print
-with the shortest text that reads back as the same double (``0.04878``, ``4``), and
-Markdown leaves out the columns a producer left empty.  CSV and JSON are for programs:
+:data:`FORMATS` names the six file formats and :func:`table_format` picks one from a
+format name or a file's extension.  Markdown, plain text (aligned columns, ``.txt``) and
+LaTeX are for people: floats print with the shortest text that reads back as the same
+double (``0.04878``, ``4``), and Markdown and text leave out the columns a producer left empty.  CSV and JSON are for programs:
 every column, floats in full precision (the shortest round-trip text).  :class:`TextFormat`
 lays out the rows of the text formats, for whole tables (:func:`format_table`) and for
 the batched writer of the sampled engine, which streams rows too many to hold as text at
@@ -28,11 +28,12 @@ from .errors import PfmapError
 if TYPE_CHECKING:  # pandas is imported by the functions that need it, not with this module
     import pandas as pd
 
-FORMATS = ("md", "csv", "latex", "json", "parquet")
-TEXT_FORMATS = ("md", "csv", "latex", "json")
-EXTENSIONS = {".md": "md", ".markdown": "md", ".csv": "csv", ".tex": "latex", ".latex": "latex",
+FORMATS = ("md", "text", "csv", "latex", "json", "parquet")
+TEXT_FORMATS = ("md", "text", "csv", "latex", "json")
+HUMAN_FORMATS = ("md", "text", "latex")   # shortest floats; md and text also hide empty columns
+EXTENSIONS = {".md": "md", ".markdown": "md", ".txt": "text", ".csv": "csv", ".tex": "latex", ".latex": "latex",
               ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
-_ALIASES = {"markdown": "md", "tex": "latex", "pq": "parquet"}
+_ALIASES = {"markdown": "md", "txt": "text", "tex": "latex", "pq": "parquet"}
 
 
 def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: str = "path") -> str:
@@ -43,7 +44,7 @@ def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: 
     path : str, os.PathLike or None
         The file to write, if any.
     fmt : str or None
-        One of :data:`FORMATS` (``markdown``, ``tex`` and ``pq`` are accepted too).
+        One of :data:`FORMATS` (``markdown``, ``txt``, ``tex`` and ``pq`` are accepted too).
     parameter : str
         The caller's name for ``path``, for messages.
 
@@ -58,12 +59,12 @@ def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: 
 
     Examples
     --------
-    >>> table_format("out.csv", None), table_format(None, None), table_format("x.txt", "json")
-    ('csv', 'md', 'json')
-    >>> table_format("x.txt", None)
+    >>> table_format("out.csv", None), table_format(None, None), table_format("x.txt", None), table_format("x", "json")
+    ('csv', 'md', 'text', 'json')
+    >>> table_format("x.dat", None)
     Traceback (most recent call last):
     ...
-    pfmap.errors.PfmapError: cannot tell the format of path='x.txt' from its extension; name it .md, .csv, .tex, .json or .parquet, or pass format=
+    pfmap.errors.PfmapError: cannot tell the format of path='x.dat' from its extension; name it .md, .txt, .csv, .tex, .json or .parquet, or pass format=
     """
     if fmt is not None:
         key = _ALIASES.get(str(fmt).strip().lower(), str(fmt).strip().lower())
@@ -74,7 +75,7 @@ def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: 
         key = EXTENSIONS.get(Path(path).suffix.lower())
         if key is None:
             raise PfmapError(f"cannot tell the format of {parameter}={str(path)!r} from its extension; name it .md, "
-                             f".csv, .tex, .json or .parquet, or pass format=")
+                             f".txt, .csv, .tex, .json or .parquet, or pass format=")
         return key
     return "md"
 
@@ -191,10 +192,11 @@ class TextFormat:
         if fmt not in TEXT_FORMATS:
             raise PfmapError(f"{fmt} is not a text format; use one of {', '.join(TEXT_FORMATS)}")
         self.fmt, self.columns = fmt, [str(c) for c in columns]
-        self.human = fmt in ("md", "latex")
-        if fmt == "md":
+        self.human = fmt in HUMAN_FORMATS
+        if fmt in ("md", "text"):
             widths = widths or [0] * len(self.columns)
-            self.widths = [max(len(c) + 2, int(w)) for c, w in zip(self.columns, widths)]
+            pad = 2 if fmt == "md" else 0
+            self.widths = [max(len(c) + pad, int(w)) for c, w in zip(self.columns, widths)]
         self.metadata = metadata or {}
         self.separator = ",\n" if fmt == "json" else ""  # between rows (JSON's array)
 
@@ -214,6 +216,8 @@ class TextFormat:
         if self.fmt == "md":
             rule = "|".join(("-" * (w + 2)) if empty else (":" + "-" * (w + 1)) for w in self.widths)
             return self._md_line(self.columns) + "|" + rule + "|\n"
+        if self.fmt == "text":
+            return self._text_line(self.columns) + "  ".join("-" * w for w in self.widths) + "\n"
         if self.fmt == "latex":
             return ("\\begin{tabular}{" + "l" * len(self.columns) + "}\n\\hline\n"
                     + " & ".join(latex_escape(c) for c in self.columns) + " \\\\\n\\hline\n")
@@ -230,6 +234,8 @@ class TextFormat:
             return ",".join(texts) + "\n"
         if self.fmt == "md":
             return self._md_line(texts)
+        if self.fmt == "text":
+            return self._text_line(texts)
         return " & ".join(texts) + " \\\\\n"
 
     def footer(self, empty: bool = False) -> str:
@@ -242,6 +248,9 @@ class TextFormat:
 
     def _md_line(self, texts) -> str:
         return "| " + " | ".join(t.ljust(w) for t, w in zip(texts, self.widths)) + " |\n"
+
+    def _text_line(self, texts) -> str:
+        return "  ".join(t.ljust(w) for t, w in zip(texts, self.widths)).rstrip() + "\n"
 
 
 def _csv_quote(text: str) -> str:
@@ -273,14 +282,14 @@ def latex_escape(text: str) -> str:
 
 
 def format_table(df: pd.DataFrame, fmt: str = "md") -> str:
-    """Render a table as Markdown, CSV, LaTeX or JSON text.
+    """Render a table as Markdown, plain text, CSV, LaTeX or JSON text.
 
     Parameters
     ----------
     df : pandas.DataFrame
         The table.
     fmt : str
-        ``"md"``, ``"csv"``, ``"latex"`` or ``"json"``.
+        ``"md"``, ``"text"``, ``"csv"``, ``"latex"`` or ``"json"``.
 
     Returns
     -------
@@ -303,6 +312,10 @@ def format_table(df: pd.DataFrame, fmt: str = "md") -> str:
     | function   | probability          | exact   |
     |:-----------|:---------------------|:--------|
     | 0001       | 0.020833333333333332 | 1/48    |
+    >>> print(format_table(df, "text").strip())     # aligned columns, for a terminal or a .txt file
+    function  probability           exact
+    --------  --------------------  -----
+    0001      0.020833333333333332  1/48
     """
     fmt = table_format(None, fmt)
     if fmt == "parquet":
@@ -315,7 +328,7 @@ def format_table(df: pd.DataFrame, fmt: str = "md") -> str:
         return text.to_csv(index=False, lineterminator="\n")
     columns = list(df.columns)
     rows = list(df.itertuples(index=False, name=None))
-    if fmt == "md":
+    if fmt in ("md", "text"):
         cells = [[cell_text(v) for v in row] for row in rows]
         keep = [j for j in range(len(columns)) if not rows or any(r[j] != "" for r in cells)]
         columns = [columns[j] for j in keep]

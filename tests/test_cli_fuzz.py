@@ -201,7 +201,7 @@ def bad_outputs(tmp):
     return [
         (["--out", str(tmp / "file")], "is a file"),
         (["--out", str(tmp / "folder.csv"), "--format", "csv"], ""),
-        (["--out", str(tmp / "t.txt")], "extension"),
+        (["--out", str(tmp / "t.dat")], "extension"),
         (["--out", str(tmp / "t.xlsx")], "extension"),
         (["--out", "/nonexistent-pfmap/t.csv"], "does not exist"),
         (["--out", "/proc/pfmap-no-such-folder/run"], "cannot"),

@@ -65,7 +65,7 @@ def test_every_table_command_offers_the_same_formats(name, table):
     assert set(_format_choices(_argv(name, table))) == set(FORMATS)
 
 
-@pytest.mark.parametrize("fmt", ["md", "csv", "latex", "json"])
+@pytest.mark.parametrize("fmt", ["md", "text", "csv", "latex", "json"])
 @pytest.mark.parametrize("name", sorted(TABLE_WRITERS))
 def test_every_format_on_stdout(name, fmt, table):
     code, out, err = _run(_argv(name, table) + ["--format", fmt])
@@ -77,12 +77,50 @@ def test_every_format_on_stdout(name, fmt, table):
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         for j, column in enumerate(header):                       # a column that is empty everywhere is hidden
             assert any(row[j] for row in cells), (name, column)
+    elif fmt == "text":
+        header, cells = _text_table(out)
+        assert header and cells
+        for j, column in enumerate(header):                       # a column that is empty everywhere is hidden
+            assert any(row[j] for row in cells), (name, column)
     elif fmt == "csv":
         assert pd.read_csv(io.StringIO(out)).shape[0] >= 1
     elif fmt == "latex":
         assert "\\begin{tabular}" in out or "\\begin{longtable}" in out
     else:
         assert json.loads(out)["rows"]
+
+
+def _text_table(out: str) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of a plain-text table, cut at the columns its rule of dashes marks."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line and set(line) <= set("- "))
+    spans, start = [], 0
+    for piece in lines[at].split("  "):
+        spans.append((start, start + len(piece)))
+        start += len(piece) + 2
+    def cut(line):
+        return [line[a:b + 2 if k < len(spans) - 1 else None].strip() for k, (a, b) in enumerate(spans)]
+    rows = [cut(line) for line in lines[at + 1:] if line.strip()]
+    return cut(lines[at - 1]), rows
+
+
+@pytest.mark.parametrize("name", ["table perceptron", "sample perceptron", "posterior"])
+def test_text_format_holds_the_csv_values(name, table):
+    """The aligned text table reads back to the CSV's rows: the same functions in order, the same numbers."""
+    _, csv_out, _ = _run(_argv(name, table) + ["--format", "csv"])
+    code, out, err = _run(_argv(name, table) + ["--format", "text"])
+    assert code == 0, err
+    header, cells = _text_table(out)
+    full = pd.read_csv(io.StringIO(csv_out), dtype={"function": str}, keep_default_na=False)
+    assert set(header) <= set(full.columns) and len(cells) == len(full)
+    for j, column in enumerate(header):
+        want = full[column].tolist()
+        got = [row[j] for row in cells]
+        if column == "function":
+            assert got == want
+        elif column in ("probability", "count", "ci_low", "ci_high"):
+            assert [float(g) for g in got] == [float(w) for w in want], column
+    assert all(len(line) == len(line.rstrip()) for line in out.splitlines())        # no trailing spaces
 
 
 @pytest.mark.parametrize("name", sorted(TABLE_WRITERS))

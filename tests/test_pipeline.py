@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pfmap import MLP, Perceptron, PfmapError
+from pfmap.table_text import TEXT_FORMATS
 from pfmap.montecarlo import VolumeRows, load_run, sample, sample_counts, write_volume
 from pfmap.tables import format_table, read_table
 
@@ -53,7 +54,7 @@ def test_every_text_format_streams_the_text_of_the_whole_table():
     rows = VolumeRows(keys, counts, 4000, 128, {"engine": "montecarlo", "seed": 3})
     assert (rows.counts == 1).sum() > 100
     frame = rows.frame()
-    for fmt in ("csv", "md", "json", "latex"):
+    for fmt in TEXT_FORMATS:
         out = io.BytesIO()
         assert write_volume(rows, fmt, stream=out, batch=61) == len(frame)
         assert out.getvalue().decode() == format_table(frame, fmt), fmt

@@ -12,11 +12,12 @@ import importlib.util
 import sys
 
 from ..errors import PfmapError
+from ..table_text import FORMATS
 from ..validation import parse_count
 from .options import (OneLineParser, add_encoding_option, add_output_options, add_prior_options, as_flags, emit_table,
                       encoding_from_args, parse_n, prior_from_args, validate_output)
 
-TABLE_FORMATS = ("md", "csv", "latex", "json", "parquet")
+TABLE_FORMATS = FORMATS     # every format (one definition: pfmap.table_text.FORMATS)
 
 
 def register(subparsers) -> None:

@@ -7,10 +7,11 @@ integrated exactly) with confidence intervals.
 
 from __future__ import annotations
 
+from ..table_text import FORMATS
 from .options import (add_encoding_option, add_output_options, add_prior_options, emit_table, encoding_from_args,
                       parse_count, parse_n, prior_from_args, validate_output)
 
-TABLE_FORMATS = ("md", "csv", "latex", "json", "parquet")
+TABLE_FORMATS = FORMATS     # every format (one definition: pfmap.table_text.FORMATS)
 
 
 def register(kinds) -> None:

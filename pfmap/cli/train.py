@@ -7,9 +7,8 @@ from pathlib import Path
 
 from ..errors import PfmapError
 from .data_options import add_data_options, add_network_arguments, dataset_from_args, inputs_of, network_from_args
+from ..table_text import FORMATS
 from .options import (OneLineParser, add_encoding_option, add_prior_options, parse_count)
-
-FORMATS = ("md", "csv", "latex", "json", "parquet")
 
 
 def register(subparsers) -> None:
