@@ -212,22 +212,22 @@ def _enumerated(K, y, functions, key, samples, seed, settings, progress=False):
     if not train.log_p > -math.inf:
         raise PfmapError("the training labels have probability 0 under this kernel; check train_labels and K")
     rows = []
-    bar = progress_bar(len(functions), progress=progress, desc=f"P_B by {key}", unit="labelling", unit_scale=False)
-    for j, f in enumerate(functions, start=1):
-        bar.update(1)
-        joint = orthant(np.concatenate([y, np.frombuffer(f.encode(), np.uint8) - 48]).astype(np.int8), j)
-        log_p = joint.log_p - train.log_p
-        if key == "ep":
-            error = math.nan
-        else:
-            error = math.hypot(joint.error, train.error if m else 0.0)
-        row = {"function": f, "probability": math.exp(log_p) if log_p > -math.inf else 0.0, "log_p": log_p,
-               "error": error}
-        if key == "tilting":
-            p = row["probability"]
-            row["ci_low"], row["ci_high"] = p * math.exp(-Z95 * error), p * math.exp(Z95 * error)
-        rows.append(row)
-    bar.close()
+    with progress_bar(len(functions), progress=progress, desc=f"P_B by {key}", unit="labelling",
+                      unit_scale=False) as bar:
+        for j, f in enumerate(functions, start=1):
+            joint = orthant(np.concatenate([y, np.frombuffer(f.encode(), np.uint8) - 48]).astype(np.int8), j)
+            log_p = joint.log_p - train.log_p
+            if key == "ep":
+                error = math.nan
+            else:
+                error = math.hypot(joint.error, train.error if m else 0.0)
+            row = {"function": f, "probability": math.exp(log_p) if log_p > -math.inf else 0.0, "log_p": log_p,
+                   "error": error}
+            if key == "tilting":
+                p = row["probability"]
+                row["ci_low"], row["ci_high"] = p * math.exp(-Z95 * error), p * math.exp(Z95 * error)
+            rows.append(row)
+            bar.update(1)
     return pd.DataFrame(rows), train
 
 

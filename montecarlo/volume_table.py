@@ -28,6 +28,7 @@ import numpy as np
 
 from pfmap.files import atomic_write
 from pfmap.intervals import wilson_interval
+from pfmap.table_text import ALIGNED_FORMATS
 from pfmap.tables import TextFormat, cell_text, parquet_metadata, table_format
 
 from pfmap.montecarlo.jit import njit
@@ -408,7 +409,7 @@ def _write_pieces(handle, pieces, writeback=None) -> None:
 
 def _text_layout(rows: VolumeRows, fmt: str) -> TextFormat:
     widths = None
-    if fmt in ("md", "text"):
+    if fmt in ALIGNED_FORMATS:
         widths = [rows.length] + [max([0] + [len(cell_text(v)) for v in column])
                                   for column in (rows.run_probability, rows.run_counts, rows.run_low, rows.run_high)]
     return TextFormat(fmt, COLUMNS, widths=widths, metadata=rows.attrs)

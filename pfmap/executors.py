@@ -17,6 +17,25 @@ from collections.abc import Callable, Iterable
 from pfmap.errors import PfmapError
 
 
+def usable_cores() -> int:
+    """The number of CPU cores this process may run on (its affinity where the system says, else every core).
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                              # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
 def run_chunks(task: Callable, chunks: Iterable[int], args: tuple = (), *, dask: bool = False,
                scheduler: str | None = None, workers: int | None = None,
                on_result: Callable[[int, object], None]) -> None:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # pandas is imported by the functions that need it, not with 
 
 FORMATS = ("md", "text", "csv", "latex", "json", "parquet")
 TEXT_FORMATS = ("md", "text", "csv", "latex", "json")
-HUMAN_FORMATS = ("md", "text", "latex")   # shortest floats; md and text also hide empty columns
+HUMAN_FORMATS = ("md", "text", "latex")   # shortest floats
+ALIGNED_FORMATS = ("md", "text")          # padded columns (widths from the cells), empty columns hidden
 EXTENSIONS = {".md": "md", ".markdown": "md", ".txt": "text", ".csv": "csv", ".tex": "latex", ".latex": "latex",
               ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 _ALIASES = {"markdown": "md", "txt": "text", "tex": "latex", "pq": "parquet"}
@@ -193,7 +194,7 @@ class TextFormat:
             raise PfmapError(f"{fmt} is not a text format; use one of {', '.join(TEXT_FORMATS)}")
         self.fmt, self.columns = fmt, [str(c) for c in columns]
         self.human = fmt in HUMAN_FORMATS
-        if fmt in ("md", "text"):
+        if fmt in ALIGNED_FORMATS:
             widths = widths or [0] * len(self.columns)
             pad = 2 if fmt == "md" else 0
             self.widths = [max(len(c) + pad, int(w)) for c, w in zip(self.columns, widths)]
@@ -328,7 +329,7 @@ def format_table(df: pd.DataFrame, fmt: str = "md") -> str:
         return text.to_csv(index=False, lineterminator="\n")
     columns = list(df.columns)
     rows = list(df.itertuples(index=False, name=None))
-    if fmt in ("md", "text"):
+    if fmt in ALIGNED_FORMATS:
         cells = [[cell_text(v) for v in row] for row in rows]
         keep = [j for j in range(len(columns)) if not rows or any(r[j] != "" for r in cells)]
         columns = [columns[j] for j in keep]

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
 from flint import arb
+
+from pfmap.executors import usable_cores
 
 from pfmap.geometry.cones.orthant_block_quadrature import STATS, orthant6, orthant6_many
 
@@ -106,12 +107,7 @@ def canonical_key(S: Sequence[Sequence[Fraction | int]]) -> tuple:
 
 
 def _workers(workers: int | None) -> int:
-    if workers is not None:
-        return max(1, int(workers))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:                              # pragma: no cover (not Linux)
-        return max(1, os.cpu_count() or 1)
+    return max(1, int(workers)) if workers is not None else usable_cores()
 
 
 def orthant6_balls(matrices: Sequence[Sequence[Sequence[Fraction | int]]], *, tolerance: float = TOLERANCE_FLOOR,

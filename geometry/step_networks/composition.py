@@ -217,7 +217,7 @@ def top_per_group(group: np.ndarray, item: np.ndarray, value: np.ndarray, *,
 
 
 def _output_transition(layer: _LastHiddenLayer, unit: UnitPerceptron, n_inputs: int, var: _Variables,
-                       state_weight: np.ndarray, var_value: np.ndarray, top: int, bar=None):
+                       state_weight: np.ndarray, var_value: np.ndarray, top: int, bar):
     """P(f) as polynomial terms ``(function, hidden monomial, output variable) -> coefficient``, plus top states."""
     out_ids = var.ids(unit)
     n_states = len(layer.functions)
@@ -243,8 +243,7 @@ def _output_transition(layer: _LastHiddenLayer, unit: UnitPerceptron, n_inputs: 
         key, coeff = _group_sum(key, layer.term_coeff[idx] * count[owner])
         keys.append(key)
         coeffs.append(coeff)
-        if bar is not None:
-            bar.update(len(states))
+        bar.update(len(states))
     key, coeff = _group_sum(np.concatenate(keys), np.concatenate(coeffs))
     function = key // (len(layer.monomials) * n_var)
     monomial = (key // n_var) % len(layer.monomials)

@@ -48,19 +48,18 @@ def run_bound(args) -> int:
     from ..progress import progress_bar
 
     rows = []
-    bar = progress_bar(len(sizes), progress=False if args.quiet else "auto", desc="training-set sizes", unit="m",
-                       unit_scale=False)
-    for m in sizes:
-        bar.set_postfix(m=m)
-        data = dataset_from_args(args, train_size=m, seed=seed)
-        arch = network_from_args(args, data.n)
-        kernel = nngp_kernel(arch, data.points_train_then_test())
-        report = generalization_bound(kernel, data.train_labels, test_labels=data.test_labels, method=method,
-                                      delta=delta, samples=samples, seed=seed)
-        rows.append({"m": m, "log_p_train": report.log_p_train, "log_p_train_error": report.log_p_train_error,
-                     "bound": report.bound, "test_error": report.mean_test_error, "method": report.method})
-        bar.update(1)
-    bar.close()
+    with progress_bar(len(sizes), progress=False if args.quiet else "auto", desc="training-set sizes", unit="m",
+                      unit_scale=False) as bar:
+        for m in sizes:
+            bar.set_postfix(m=m)
+            data = dataset_from_args(args, train_size=m, seed=seed)
+            arch = network_from_args(args, data.n)
+            kernel = nngp_kernel(arch, data.points_train_then_test())
+            report = generalization_bound(kernel, data.train_labels, test_labels=data.test_labels, method=method,
+                                          delta=delta, samples=samples, seed=seed)
+            rows.append({"m": m, "log_p_train": report.log_p_train, "log_p_train_error": report.log_p_train_error,
+                         "bound": report.bound, "test_error": report.mean_test_error, "method": report.method})
+            bar.update(1)
     import pandas as pd
 
     df = pd.DataFrame(rows)

@@ -42,11 +42,9 @@ def register(kinds) -> None:
 
 def _workers(text) -> int:
     """``--workers``, or every core this process may use (the estimate does not depend on it)."""
-    if text is None:
-        import os
+    from ..executors import usable_cores
 
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return _whole(text, "--workers", 1)
+    return usable_cores() if text is None else _whole(text, "--workers", 1)
 
 
 def _whole(text, name: str, minimum: int) -> int:
