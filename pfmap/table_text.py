@@ -65,7 +65,7 @@ def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: 
     >>> table_format("x.dat", None)
     Traceback (most recent call last):
     ...
-    pfmap.errors.PfmapError: cannot tell the format of path='x.dat' from its extension; name it .md, .txt, .csv, .tex, .json or .parquet, or pass format=
+    pfmap.errors.PfmapError: cannot tell the format of path='x.dat' from its extension; name it .md, .txt, .csv, .tex, .json or .parquet, or pass fmt=
     """
     if fmt is not None:
         key = _ALIASES.get(str(fmt).strip().lower(), str(fmt).strip().lower())
@@ -76,7 +76,7 @@ def table_format(path: str | os.PathLike | None, fmt: str | None, *, parameter: 
         key = EXTENSIONS.get(Path(path).suffix.lower())
         if key is None:
             raise PfmapError(f"cannot tell the format of {parameter}={str(path)!r} from its extension; name it .md, "
-                             f".txt, .csv, .tex, .json or .parquet, or pass format=")
+                             f".txt, .csv, .tex, .json or .parquet, or pass fmt=")
         return key
     return "md"
 

@@ -420,6 +420,7 @@ FLAG_NAMES = {
     "test_size": "--test-size", "target": "--target", "train_mask": "--train-mask", "test_mask": "--test-mask",
     "method": "--method", "labels": "--labels", "idx": "--idx", "delta": "--delta", "budget": "--budget",
     "rb_samples": "--rb-samples", "measures": "--measures", "top": "--top", "threshold": "--threshold",
+    "fmt": "--format",
 }
 _PHRASES = [
     (re.compile(r"\bpfmap\.montecarlo\.sample\b"), "`pfmap sample`"),
