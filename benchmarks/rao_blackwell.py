@@ -76,6 +76,10 @@ dimension-4 output layers, 16 replicates; 6 directions; symmetrised):
   4.2x); 4-3-1 relu (11-12 s, plain 21-41 million nets) worst resolved class
   5.0x.  In process, one thread each (``--repeats 2``, 2e5 samples): 3-3-1
   worst 7.7x with 6 directions, 7.0-7.5x with 3.
+* Why the worst classes stop near 5x: ``benchmarks/rao_blackwell_variance.py``
+  measures the variance of the exact conditional law across hidden draws
+  and the hidden layer's own cost; even a free output-layer kernel would
+  stop near 9x for the worst 3-3-1 and 4-3-1 classes with i.i.d. draws.
 * Honesty: ``--reference 1e8`` on 3-3-1 relu (2^22 samples): 256 functions,
   max |z| 2.93, 3.5% beyond 1.96, 0.4% beyond 2.58 (18 functions with
   P < 1e-5: max 2.13); on 4-3-1: 57,840 functions, max |z| 3.47, 1.6% beyond
