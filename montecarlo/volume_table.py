@@ -42,6 +42,7 @@ COLUMNS = ("function", "probability", "count", "ci_low", "ci_high")
 _BYTE_CHARS = (((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1) + ord("0")).astype(np.uint8)
 _LUT64 = _BYTE_CHARS.view("<u8").ravel().astype(np.uint64)  # the eight characters of a byte as one word
 _TEXT_BATCH_BYTES = 16 << 20
+_SPLIT_ABOVE = 1 << 18  # rows above which table_order sorts on two threads
 
 
 @njit(inline="always")
@@ -94,7 +95,7 @@ def _order(keys, rank, n_ranks):
     return perm
 
 
-def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def table_order(keys: np.ndarray, counts: np.ndarray, *, threads: int | None = None) -> np.ndarray:
     """Row order of the volume table (count descending, ties by truth-table string) without building strings.
 
     Character ``j`` of a truth table is bit ``j`` of the packed words, so the
@@ -108,6 +109,9 @@ def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
         ``(rows, words)`` uint64 packed truth tables, all distinct.
     counts : numpy.ndarray
         How often each was drawn (positive).
+    threads : int, optional
+        Sort on two threads when this is at least 2 (default: when this process may use two cores) and there
+        are more than 2^18 rows; the order is the same either way.
 
     Returns
     -------
@@ -133,7 +137,23 @@ def table_order(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     distinct = np.unique(counts)  # ascending; rank 0 is the largest count
     rank = (len(distinct) - 1 - np.searchsorted(distinct, counts)).astype(np.int64)
-    return _order(keys, rank, len(distinct))
+    return _split_order(keys, rank, len(distinct), threads=threads)
+
+
+def _split_order(keys: np.ndarray, rank: np.ndarray, n_ranks: int, *, threads: int | None) -> np.ndarray:
+    """:func:`_order` on two threads: the last rank's rows whose string starts with '1' come after every other
+    row, so the two sets are sorted apart and joined (the order does not depend on the threads)."""
+    if threads is None:
+        from pfmap.executors import usable_cores
+
+        threads = usable_cores()
+    if threads < 2 or len(keys) < _SPLIT_ABOVE:
+        return _order(keys, rank, n_ranks)
+    later = (rank == n_ranks - 1) & ((keys[:, 0] & np.uint64(1)) == 1)   # character 0 is bit 0 of word 0
+    parts = (np.flatnonzero(~later), np.flatnonzero(later))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pfmap-sort") as pool:
+        orders = list(pool.map(lambda part: part[_order(keys[part], rank[part], n_ranks)], parts))
+    return np.concatenate(orders)
 
 
 @njit(nogil=True)

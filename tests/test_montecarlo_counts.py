@@ -67,3 +67,21 @@ def test_volume_table_shape():
     assert df["function"].tolist() == ["0001", "0110", "1000"]
     assert df["probability"].tolist() == [0.5, 0.25, 0.25]
     assert df.attrs["pfmap"] == {"engine": "montecarlo"}
+
+
+@pytest.mark.parametrize("words, threads", [(1, 1), (2, 1), (2, 2), (3, 2)])
+def test_table_order_is_the_string_sort_on_any_number_of_threads(words, threads, monkeypatch):
+    import importlib
+
+    vt = importlib.import_module("pfmap.montecarlo.volume_table")   # the module, not the function of that name
+
+    monkeypatch.setattr(vt, "_SPLIT_ABOVE", 0)  # the two-thread split even on a small table
+    rng = np.random.default_rng(10 * words + threads)
+    keys = rng.integers(0, 2**63, size=(3000, words), dtype=np.uint64)
+    keys[:1000, 0] &= np.uint64(0xFF00)          # shared prefixes: long runs of equal leading characters
+    keys = np.unique(keys, axis=0)
+    counts = rng.choice([1, 1, 1, 2, 3, 7], size=len(keys))
+    length = 64 * words
+    strings = ["".join(format(int(w), "064b")[::-1] for w in row)[:length] for row in keys]
+    want = sorted(range(len(keys)), key=lambda i: (-counts[i], strings[i]))
+    assert vt.table_order(keys, counts, threads=threads).tolist() == want
