@@ -76,6 +76,9 @@ dimension-4 output layers, 16 replicates; 6 directions; symmetrised):
   4.2x); 4-3-1 relu (11-12 s, plain 21-41 million nets) worst resolved class
   5.0x.  In process, one thread each (``--repeats 2``, 2e5 samples): 3-3-1
   worst 7.7x with 6 directions, 7.0-7.5x with 3.
+* Again on 2 December 2026 (quiet): 3-3-1 relu ``--end-to-end --repeats 2``,
+  ``pfmap table mlp`` 4.7-4.8 s wall (8.1-8.2 s CPU), plain 11.0-12.4 million
+  nets in the same time; worst class 11101000 5.4x.
 * Why the worst classes stop near 5x: ``benchmarks/rao_blackwell_variance.py``
   measures the variance of the exact conditional law across hidden draws
   and the hidden layer's own cost; even a free output-layer kernel would
