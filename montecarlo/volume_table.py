@@ -57,7 +57,7 @@ def _reverse64(x):
 
 
 @njit(nogil=True)
-def _order(keys, rank, n_ranks):
+def _radix_order(keys, rank, n_ranks, perm, spare, digit):
     """Row order by ``rank`` (ascending), then by truth-table string: an LSD radix sort on 16-bit digits.
 
     The digits of the string are those of the bit-reversed words (character 0
@@ -66,9 +66,8 @@ def _order(keys, rank, n_ranks):
     for every row is skipped.
     """
     n, words = keys.shape
-    perm = np.arange(n)
-    spare = np.empty(n, dtype=np.int64)
-    digit = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        perm[i] = i
     tally = np.zeros(max(1 << 16, n_ranks) + 1, dtype=np.int64)
     for p in range(4 * words + 1):
         if p < 4 * words:
@@ -93,6 +92,14 @@ def _order(keys, rank, n_ranks):
             tally[d] += 1
         perm, spare = spare, perm
     return perm
+
+
+def _order(keys: np.ndarray, rank: np.ndarray, n_ranks: int) -> np.ndarray:
+    """:func:`_radix_order` with its three scratch arrays allocated by numpy (huge pages where the system
+    offers them for large arrays, which numba's allocations do not get: the scattering passes run faster)."""
+    n = len(keys)
+    perm, spare, digit = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    return _radix_order(keys, rank, n_ranks, perm, spare, digit)
 
 
 def table_order(keys: np.ndarray, counts: np.ndarray, *, threads: int | None = None) -> np.ndarray:
@@ -157,16 +164,36 @@ def _split_order(keys: np.ndarray, rank: np.ndarray, n_ranks: int, *, threads: i
 
 
 @njit(nogil=True)
-def _chars64(keys, order, first, last, lut64):
-    """Row ``i``: the 8 ASCII characters of each byte of ``keys[order[first + i]]``, one uint64 store per byte."""
+def _fill_chars64(keys, order, first, last, lut64, out):
+    """Row ``i`` of ``out``: the 8 ASCII characters of each byte of ``keys[order[first + i]]``, one uint64 store
+    per byte.
+
+    The rows are gathered 4,096 at a time before they are spelled out: the scattered reads then overlap
+    each other instead of waiting between the output's stores.
+    """
     words = keys.shape[1]
-    out = np.empty((last - first, 8 * words), dtype=np.uint64)
-    for i in range(last - first):
-        row = order[first + i]
-        for w in range(words):
-            x = keys[row, w]
-            for b in range(8):
-                out[i, 8 * w + b] = lut64[np.int64((x >> np.uint64(8 * b)) & np.uint64(0xFF))]
+    block = 1 << 12
+    gathered = np.empty((block, words), dtype=np.uint64)
+    for start in range(first, last, block):
+        stop = min(last, start + block)
+        for i in range(start, stop):
+            for w in range(words):
+                gathered[i - start, w] = keys[order[i], w]
+        for i in range(start, stop):
+            for w in range(words):
+                x = gathered[i - start, w]
+                for b in range(8):
+                    out[i - first, 8 * w + b] = lut64[np.int64((x >> np.uint64(8 * b)) & np.uint64(0xFF))]
+
+
+def _chars64(keys: np.ndarray, order: np.ndarray, first: int, last: int, lut64: np.ndarray) -> np.ndarray:
+    """:func:`_fill_chars64` into a new ``(last - first, 8 * words)`` uint64 array.
+
+    numpy allocates it (large numpy arrays get transparent huge pages where the system offers them, numba's
+    allocations do not): on a table of millions of rows that makes the fill 2-3x faster.
+    """
+    out = np.empty((last - first, 8 * keys.shape[1]), dtype=np.uint64)
+    _fill_chars64(keys, order, first, last, lut64, out)
     return out
 
 
