@@ -29,15 +29,15 @@ repeats the pairs (the median ratio is printed).
 
 Measured (quiet 2-core Intel Xeon, December 2026, ``--samples 2e6,1e7``):
 
-* 2e6 (1.39 million rows, kernel 4.4 s): ratios 0.74 (csv to stdout), 0.73
-  (csv file), 0.70 (parquet), 0.72 (folder); the floors allow at most
-  0.77-0.78: the command at 1,000 networks takes 0.68-0.70 s (csv) and
-  1.20-1.23 s (parquet and folder, which import pyarrow), and the 253 MB
-  of CSV take 0.57-0.59 s to copy with fsync.
-* 1e7 (6.74 million rows, kernel 21.4-21.7 s): 0.75, 0.78, 0.81, 0.78;
-  floors 0.86, 0.85, 0.94, 0.93.  Phases: count 1.8-2.3 s (overlapping the
-  kernel), table 0.79-0.81 s, write 2.75 s (csv, 1.23 GB: the copy with
-  fsync alone takes 2.8-2.9 s) or 1.56 s (parquet).
+* 2e6 (1.39 million rows, kernel 4.1-4.2 s): ratios 0.76 (csv to stdout),
+  0.75 (csv file), 0.75 (parquet), 0.67 (folder); the floors allow at most
+  0.77, 0.78, 0.81, 0.79: the command at 1,000 networks takes 0.66-0.72 s
+  (csv) and 0.93-1.05 s (parquet and folder, which import pyarrow), and the
+  253 MB of CSV take 0.51-0.57 s to copy with fsync.
+* 1e7 (6.74 million rows, kernel 20.9-21.3 s): 0.78, 0.77, 0.80, 0.80;
+  floors 0.86, 0.84, 0.93, 0.95.  Phases: count 2.3 s (overlapping the
+  kernel), table 0.83 s, write 2.56 s (csv, 1.23 GB: the copy with fsync
+  alone takes 2.7-3.3 s) or 1.40 s (parquet).
 
 Run: python benchmarks/pipeline.py [--samples 2e6,1e7] [--rounds 1] [--ways csv-stdout,csv-file,parquet,folder]
 """
