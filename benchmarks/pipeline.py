@@ -14,7 +14,8 @@ this prints:
 * their ratio (target >= 0.8);
 * the floor under it: the same command at 1,000 networks (process start, imports, numba's registries and the
   cached kernel: what every run pays before its first network), the output's size, the time to copy those bytes
-  into a new file with fsync, and the ratio a run would reach if counting, sorting and formatting cost nothing
+  into a new file with fsync (of a run folder only its final table: the chunk files are written during the
+  run), and the ratio a run would reach if counting, sorting and formatting cost nothing
   (``kernel / (kernel + floor + copy)``);
 * the time of each phase, measured in this process on the same run: draw
   (``draw_parameters`` alone), forward (the kernel minus the draw), count
@@ -96,8 +97,10 @@ def output_bytes(path: str) -> int:
     return os.path.getsize(path)
 
 
-def copy_seconds(path: str, folder: str) -> float:
-    """Seconds to copy the output's bytes to a new file and fsync it: the floor of any writer of that output."""
+def copy_seconds(path: str, folder: str) -> tuple[float, int]:
+    """Seconds to copy the output's bytes to a new file and fsync it, and the bytes copied: the floor of any
+    writer of that output.  Of a run folder only its largest file, the final table: the chunk files are
+    written while the kernel runs."""
     if os.path.isdir(path):
         path = max((os.path.join(d, f) for d, _, files in os.walk(path) for f in files), key=os.path.getsize)
     target = os.path.join(folder, "copy.bin")
@@ -108,7 +111,7 @@ def copy_seconds(path: str, folder: str) -> float:
         os.fsync(dst.fileno())
     seconds = time.perf_counter() - t
     os.remove(target)
-    return seconds
+    return seconds, os.path.getsize(path)
 
 
 def _draw_only():
@@ -208,7 +211,7 @@ def main(argv=None) -> int:
                     startup, _ = command_seconds(1000, way, os.path.join(folder, "small"))
                     kernel = kernel_seconds(samples)
                     command, output = command_seconds(samples, way, folder)
-                    size, copy = output_bytes(output), copy_seconds(output, folder)
+                    size, (copy, copied) = output_bytes(output), copy_seconds(output, folder)
                 finally:
                     shutil.rmtree(folder, ignore_errors=True)
                 ratios.append(kernel / command)
@@ -216,7 +219,8 @@ def main(argv=None) -> int:
                       f"kernel only {samples / kernel:10,.0f} net/s ({kernel:6.1f} s)  ratio {kernel / command:.2f}",
                       flush=True)
                 print(f"{'':17s}floor: the command at 1,000 networks {startup:.2f} s (start, imports, kernel load); "
-                      f"output {size / 1e6:,.0f} MB, copied with fsync in {copy:.2f} s; best possible ratio "
+                      f"output {size / 1e6:,.0f} MB, {copied / 1e6:,.0f} MB of it copied with fsync in {copy:.2f} s; "
+                      f"best possible ratio "
                       f"with free counting, table and formatting {kernel / (kernel + startup + copy):.2f}", flush=True)
             if args.rounds > 1:
                 print(f"{samples:.0e} {way:10s}  median ratio {float(np.median(ratios)):.2f} over {len(ratios)} pairs")

@@ -108,6 +108,7 @@ import pandas as pd
 from pfmap import MLP, make_prior
 from pfmap.geometry.rao_blackwell.run import rao_blackwell
 from pfmap.geometry.rao_blackwell.symmetry import function_orbits
+from pfmap.truthtable import int_to_string
 from pfmap.montecarlo import sample
 
 
@@ -119,9 +120,6 @@ def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
-
-def _name(f: int, m: int) -> str:
-    return format(int(f), "b").zfill(m)[::-1]
 
 
 def in_process(args, arch: MLP) -> None:
@@ -178,7 +176,7 @@ def in_process(args, arch: MLP) -> None:
         print(f"{'function':>18} {'P':>11} {'RB half':>10} {'plain half':>11} {'ratio':>7} {'vs sym':>7} "
               f"{'spread/SE':>10} {'res':>4}")
         for f in seen[np.argsort(p[seen])]:
-            print(f"{_name(f, m):>18} {p[f]:11.4g} {rb[f]:10.3g} {half_plain[:, f].mean():11.3g} {ratio[f]:7.1f} "
+            print(f"{int_to_string(f, m):>18} {p[f]:11.4g} {rb[f]:10.3g} {half_plain[:, f].mean():11.3g} {ratio[f]:7.1f} "
                   f"{ratio_sym[f]:7.1f} {spread[f]:10.2f} {'yes' if resolved[f] else 'no':>4}")
         print()
     classes: dict = {}
@@ -190,7 +188,7 @@ def in_process(args, arch: MLP) -> None:
     for c, members in sorted(classes.items(), key=lambda kv: p[kv[1]].mean()):
         r = ratio[members]
         ok = bool(resolved[members].all())
-        print(f"{_name(c, m):>18} {len(members):5d} {p[members].mean():11.4g} {r.min():8.1f} .. {r.max():6.1f} "
+        print(f"{int_to_string(c, m):>18} {len(members):5d} {p[members].mean():11.4g} {r.min():8.1f} .. {r.max():6.1f} "
               f"{np.nanmean(ratio_sym[members]):7.1f} {np.nanmean(ratio_observed[members]):15.1f} "
               f"{'yes' if ok else 'no':>9}")
         if ok:
@@ -255,7 +253,7 @@ def end_to_end(args, arch: MLP) -> None:
         joined["ratio"] = joined.mc / joined.rb
         orbit = function_orbits(arch.n, args.encoding, complement=arch.prior.bias)
         m = 1 << arch.n
-        joined["class"] = [_name(orbit[int(f[::-1], 2)], m) for f in joined.index]
+        joined["class"] = [int_to_string(orbit[int(f[::-1], 2)], m) for f in joined.index]
         per_class = joined.groupby("class").agg(p=("p", "mean"), ratio=("ratio", "min"),
                                                 resolved=("resolved", "all")).sort_values("p")
         print(f"\n{arch.describe()}: pfmap sample wall time / pfmap table mlp wall time = {wall:.2f} (plain "

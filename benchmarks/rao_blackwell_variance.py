@@ -85,38 +85,25 @@ from pfmap.geometry.rao_blackwell.cells import conditional_function_law
 from pfmap.geometry.rao_blackwell.hidden import hidden_workspace, output_normals
 from pfmap.geometry.rao_blackwell.run import _scales, rao_blackwell
 from pfmap.geometry.rao_blackwell.symmetry import function_orbits
+from pfmap.truthtable import int_to_string
 from pfmap.inputs import boolean_inputs
 from pfmap.montecarlo import sample
 
 
 @numba.njit(nogil=True)
-def _normals(rows, inputs, widths, weight_scales, bias_scales, act, out_scales, bias, d):
-    """The output layer's normals of every row (the estimate's own hidden-layer code)."""
-    m = inputs.shape[0]
-    features, nxt, weights, biases, g = hidden_workspace(m, inputs.shape[1], widths, d)
-    out = np.empty((rows.shape[0], m, d))
-    for s in range(rows.shape[0]):
-        output_normals(rows[s], inputs, widths, weight_scales, bias_scales, True, act, out_scales, bias, features,
-                       nxt, weights, biases, g)
-        out[s] = g
-    return out
-
-
-@numba.njit(nogil=True)
-def _hidden_only(rows, inputs, widths, weight_scales, bias_scales, act, out_scales, bias, d):
-    """The hidden layer alone for every row; returns a checksum so that nothing is optimised away."""
+def _hidden_pass(rows, inputs, widths, weight_scales, bias_scales, act, out_scales, bias, d, out):
+    """The output layer's normals of every row (the estimate's own hidden-layer code), into ``out`` unless it
+    is empty (then only timed); returns a checksum so that nothing is optimised away."""
     m = inputs.shape[0]
     features, nxt, weights, biases, g = hidden_workspace(m, inputs.shape[1], widths, d)
     total = 0.0
     for s in range(rows.shape[0]):
         output_normals(rows[s], inputs, widths, weight_scales, bias_scales, True, act, out_scales, bias, features,
                        nxt, weights, biases, g)
+        if out.shape[0]:
+            out[s] = g
         total += g[0, 0]
     return total
-
-
-def _name(f: int, m: int) -> str:
-    return format(int(f), "b").zfill(m)[::-1]
 
 
 def _left_by_regression(y: np.ndarray, x: np.ndarray) -> float:
@@ -166,7 +153,8 @@ def main(argv=None) -> int:
     laws, normals = {}, {}
     t0 = time.perf_counter()
     for name in (arch.activation, "linear", "step"):
-        g = _normals(rows, inputs, widths, ws, bs, ACTIVATION_CODES[name], out_scales, bias, 4)
+        g = np.empty((len(rows), m, 4))
+        _hidden_pass(rows, inputs, widths, ws, bs, ACTIVATION_CODES[name], out_scales, bias, 4, g)
         normals[name] = g
         laws[name] = conditional_function_law(g, True, dense=True, method="slices", slices=args.slices)[3]
     seconds = time.perf_counter() - t0
@@ -180,12 +168,13 @@ def main(argv=None) -> int:
     sample(arch, 10_000, seed=0, workers=1)
     rao_blackwell(arch, 64)
     timed_rows = np.random.default_rng(args.seed + 1).random((timing, dims + 3))
-    _hidden_only(timed_rows[:10], inputs, widths, ws, bs, act, out_scales, bias, 4)
+    nothing = np.empty((0, m, 4))
+    _hidden_pass(timed_rows[:10], inputs, widths, ws, bs, act, out_scales, bias, 4, nothing)
     t = time.perf_counter()
     sample(arch, timing, seed=2, workers=1)
     t_plain = (time.perf_counter() - t) / timing
     t = time.perf_counter()
-    _hidden_only(timed_rows, inputs, widths, ws, bs, act, out_scales, bias, 4)
+    _hidden_pass(timed_rows, inputs, widths, ws, bs, act, out_scales, bias, 4, nothing)
     t_hidden = (time.perf_counter() - t) / timing
     t = time.perf_counter()
     rao_blackwell(arch, timing, seed=3)
@@ -221,10 +210,10 @@ def main(argv=None) -> int:
     print(f"{'class':>18} {'size':>4} {'P each':>9} {'var ratio':>14} {'top 1%':>6} {'strata':>6} {'CV lin':>6} "
           f"{'CV step':>7} {'CV both':>7} {'ceiling: hidden-only':>21} {'this kernel':>11}")
     for ceiling, c, size, p, ratio, rel, share, strat, lin, stp, both, kernel in rows_out[: args.worst]:
-        print(f"{_name(c, m):>18} {size:4d} {p:9.3g} {ratio:7.1f} +-{rel * ratio:4.1f} {share:6.2f} {strat:6.2f} "
+        print(f"{int_to_string(c, m):>18} {size:4d} {p:9.3g} {ratio:7.1f} +-{rel * ratio:4.1f} {share:6.2f} {strat:6.2f} "
               f"{lin:6.2f} {stp:7.2f} {both:7.2f} {ceiling:20.1f}x {kernel:10.1f}x")
     worst = rows_out[0]
-    print(f"\n{len(rows_out)} classes with P >= 1e-5; the lowest ceiling is {worst[0]:.1f}x ({_name(worst[1], m)}: "
+    print(f"\n{len(rows_out)} classes with P >= 1e-5; the lowest ceiling is {worst[0]:.1f}x ({int_to_string(worst[1], m)}: "
           f"the equal-time ratio no output-layer kernel can pass with i.i.d. hidden draws), {worst[-1]:.1f}x with "
           f"this kernel's cost; the best of the reductions above on that class: "
           f"{np.nanmax(worst[7:11]):.2f}x in variance ({math.sqrt(np.nanmax(worst[7:11])):.2f}x in width)")

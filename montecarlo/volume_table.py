@@ -154,7 +154,7 @@ def _split_order(keys: np.ndarray, rank: np.ndarray, n_ranks: int, *, threads: i
         from pfmap.executors import usable_cores
 
         threads = usable_cores()
-    if threads < 2 or len(keys) < _SPLIT_ABOVE:
+    if threads < 2 or len(keys) <= _SPLIT_ABOVE:
         return _order(keys, rank, n_ranks)
     later = (rank == n_ranks - 1) & ((keys[:, 0] & np.uint64(1)) == 1)   # character 0 is bit 0 of word 0
     parts = (np.flatnonzero(~later), np.flatnonzero(later))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from pfmap.montecarlo import TableCounter, volume_table, wilson_interval
+from pfmap.truthtable import words_to_strings
 
 
 @pytest.mark.parametrize("words", [1, 2, 3])
@@ -81,7 +82,6 @@ def test_table_order_is_the_string_sort_on_any_number_of_threads(words, threads,
     keys[:1000, 0] &= np.uint64(0xFF00)          # shared prefixes: long runs of equal leading characters
     keys = np.unique(keys, axis=0)
     counts = rng.choice([1, 1, 1, 2, 3, 7], size=len(keys))
-    length = 64 * words
-    strings = ["".join(format(int(w), "064b")[::-1] for w in row)[:length] for row in keys]
+    strings = words_to_strings(keys, 64 * words)
     want = sorted(range(len(keys)), key=lambda i: (-counts[i], strings[i]))
     assert vt.table_order(keys, counts, threads=threads).tolist() == want
